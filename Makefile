@@ -1,0 +1,15 @@
+# The two commands a newcomer runs (see README):
+#   make demo   - install what is missing, then run the whole pipeline on the simulated Mukdahan province
+#   make test   - install what is missing, then run the test suite
+.PHONY: demo test setup bench
+setup:
+	@bash scripts/bootstrap.sh
+
+demo: setup
+	.venv/bin/oit demo
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+bench: setup
+	.venv/bin/python -m benchmarks

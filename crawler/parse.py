@@ -1,0 +1,188 @@
+"""Turn one HTML page into evidence: visible text and every link-like thing, with context.
+
+Collects, judges nothing. HTML comments are dropped before anything is read, so vendor
+leftovers inside comments (another LAO's EIT link, old menus) never become evidence.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urldefrag
+
+import lxml.html
+from lxml import etree
+
+from checks.evidence import Link
+
+_WS = re.compile(r"\s+")
+_DROP = {"script", "style", "noscript", "template"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "legend", "caption", "dt"}
+_HEADING_CLASS = re.compile(r"(^|[\s_-])(title|heading|header|card-header|panel-heading|panel-title|accordion-button)($|[\s_-])", re.I)
+_NAV_CLASS = re.compile(r"(nav|menu|dropdown|sidebar)", re.I)
+_ONCLICK_URL = re.compile(r"""(?:location(?:\.href)?\s*=|window\.open\(|location\.assign\()\s*['"]([^'"]+)['"]""")
+_ROW_TAGS = {"tr", "li", "dd", "p"}
+MAX_CONTEXT = 400
+
+
+def clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def spaced_text(el) -> str:
+    """Text of an element with a space between text nodes, so table cells do not run together."""
+    return clean(" ".join(el.itertext()))
+
+
+@dataclass
+class ParsedPage:
+    title: str = ""
+    text: str = ""
+    links: list[Link] = field(default_factory=list)
+    script_count: int = 0
+    body_text_len: int = 0
+    meta_refresh: str | None = None
+    generator: str = ""
+
+
+def resolve_href(base_url: str, href: str | None) -> str | None:
+    """Absolute http(s) URL for an href, or None for placeholders, javascript: and mail/tel links."""
+    if href is None:
+        return None
+    h = href.strip()
+    if not h or h.startswith("#") or h.lower().startswith(("javascript:", "mailto:", "tel:", "data:", "about:")):
+        return None
+    url = urldefrag(urljoin(base_url, h))[0]
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _link_text(el) -> str:
+    text = clean(el.text_content()) if el.tag not in ("iframe", "embed", "object") else ""
+    if not text:
+        for attr in ("title", "aria-label", "alt", "data-original-title", "name"):
+            if el.get(attr):
+                return clean(el.get(attr))
+        imgs = el.xpath(".//img[@alt]") if el.tag not in ("iframe", "embed", "object") else []
+        if imgs:
+            return clean(imgs[0].get("alt"))
+    return text
+
+
+def _is_heading(el) -> bool:
+    if el.tag in _HEADINGS:
+        return True
+    cls = el.get("class") or ""
+    return bool(cls and _HEADING_CLASS.search(cls)) and len(clean(el.text_content())) < 200
+
+
+def _row_text(el) -> str:
+    node = el.getparent()
+    hops = 0
+    while node is not None and hops < 6:
+        if node.tag in _ROW_TAGS:
+            return spaced_text(node)[:MAX_CONTEXT]
+        node = node.getparent()
+        hops += 1
+    return ""
+
+
+def _in_nav(el) -> bool:
+    node = el.getparent()
+    while node is not None:
+        if node.tag in ("nav", "header"):
+            return True
+        marker = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if marker.strip() and _NAV_CLASS.search(marker):
+            return True
+        node = node.getparent()
+    return False
+
+
+def parse_page(url: str, html: str) -> ParsedPage:
+    """Parse decoded HTML from `url` into title, visible text and links (document order)."""
+    out = ParsedPage()
+    if not html or not html.strip():
+        return out
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return out
+    base = url
+    base_el = root.find(".//base[@href]")
+    if base_el is not None:
+        base = urljoin(url, base_el.get("href"))
+    gen = root.xpath("//meta[translate(@name,'GENRATO','genrato')='generator']/@content")
+    out.generator = clean(gen[0]) if gen else ""
+    refresh = root.xpath("//meta[translate(@http-equiv,'REFSH','refsh')='refresh']/@content")
+    if refresh:
+        m = re.search(r"url\s*=\s*['\"]?([^'\";]+)", refresh[0], re.I)
+        out.meta_refresh = resolve_href(base, m.group(1)) if m else None
+    out.script_count = len(root.xpath("//script"))
+    title_el = root.find(".//title")
+    out.title = clean(title_el.text_content()) if title_el is not None else ""
+
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        parent = el.getparent()
+        if parent is not None:
+            tail = el.tail
+            if tail:
+                prev = el.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
+            parent.remove(el)
+    for el in list(root.iter(*_DROP)):
+        el.drop_tree()
+
+    heading = ""
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag:
+            continue
+        if _is_heading(el) and tag not in ("a",):
+            heading = clean(el.text_content())[:200]
+        link = _link_from(el, tag, base, heading)
+        if link is not None:
+            out.links.append(link)
+
+    body = root.find(".//body")
+    out.text = spaced_text(body if body is not None else root)
+    out.body_text_len = len(out.text)
+    return out
+
+
+def _link_from(el, tag: str, base: str, heading: str) -> Link | None:
+    kind, href = None, None
+    if tag in ("a", "area") and el.get("href") is not None:
+        kind, href = ("area" if tag == "area" else "a"), el.get("href")
+        toggle = (el.get("data-toggle") or el.get("data-bs-toggle") or "").lower()
+        if toggle == "modal":
+            kind = "modal"
+            href = el.get("data-target") or el.get("data-bs-target") or href
+    elif tag in ("iframe", "embed") and el.get("src"):
+        kind, href = tag, el.get("src")
+    elif tag == "object" and el.get("data"):
+        kind, href = "embed", el.get("data")
+    elif tag == "form" and el.get("action") is not None:
+        kind, href = "form", el.get("action")
+    elif (el.get("data-toggle") or el.get("data-bs-toggle") or "").lower() == "modal":
+        kind, href = "modal", el.get("data-target") or el.get("data-bs-target") or ""
+    elif el.get("onclick"):
+        m = _ONCLICK_URL.search(el.get("onclick"))
+        if not m:
+            return None
+        kind, href = "onclick", m.group(1)
+    if kind is None:
+        return None
+    text = _link_text(el)
+    row = _row_text(el)
+    context = clean(f"{heading} | {row}") if heading and row and heading not in row else (row or heading)
+    return Link(
+        source_url=base,
+        href=href or "",
+        url=resolve_href(base, href),
+        text=text[:300],
+        context=context[:MAX_CONTEXT],
+        kind=kind,
+        in_nav=_in_nav(el),
+    )
