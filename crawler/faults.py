@@ -171,16 +171,22 @@ def _classify_one(e: BaseException) -> str | None:
     return None
 
 
+_PRIORITY = ("private_address_refused", "robots_disallowed", "too_many_redirects", "too_large",
+             "blocked", "server_error", "not_found", "soft_404", "timeout", "dns_error", "tls_error",
+             "connection_refused", "connection_reset")
+
+
 def classify_exception(exc: BaseException) -> str:
-    """Named status for an exception (the first link of its chain that says something)."""
-    chain = list(_chain(exc))
-    # A precise cause deeper in the chain beats a generic wrapper (DownloadFailedError around
-    # ResponseNeverReceived, for example), so look at the causes before the wrapper itself.
-    for e in chain[1:] + chain[:1]:
-        status = _classify_one(e)
-        if status:
+    """Named status for an exception, looking through its whole chain of causes.
+
+    The most specific status found anywhere in the chain wins (a DownloadFailedError wrapping
+    ResponseNeverReceived wrapping ConnectionLost is ``connection_refused``: nothing came back).
+    """
+    found = {s for s in (_classify_one(e) for e in _chain(exc)) if s}
+    for status in _PRIORITY:
+        if status in found:
             return status
-    return "down"
+    return next(iter(found), "down")
 
 
 def classify_failure(failure: Any) -> str:
