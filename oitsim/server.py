@@ -66,9 +66,17 @@ def _reason(status: int) -> str:
 _REASONS = {code: _reason(code) for code in range(100, 600)}
 
 
+_CANONICAL: dict[str, str] = {}
+
+
 def _canonical(name: str) -> str:
-    """``user-agent`` -> ``User-Agent``."""
-    return "-".join(part.capitalize() for part in name.split("-"))
+    """``user-agent`` -> ``User-Agent`` (memoised: clients repeat the same few names)."""
+    canon = _CANONICAL.get(name)
+    if canon is None:
+        canon = "-".join(part.capitalize() for part in name.split("-"))
+        if len(_CANONICAL) < 4096:
+            _CANONICAL[name] = canon
+    return canon
 
 
 class Headers(dict):
