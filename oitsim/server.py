@@ -16,7 +16,8 @@ bandwidth come from ``world.profile(host)`` unless overridden for all hosts. Con
 ==================  ====================================================================
 ``dns_error``       ``502`` with ``X-Proxy-Error: dns_error`` (a CONNECT is refused the same way);
                     unknown hosts get the same answer, as from squid
-``refuse``          the connection is closed at once with a TCP RST, before any byte is sent
+``refuse``          the connection is closed at once with a TCP RST, before any byte is sent;
+                    a CONNECT is answered ``503`` with ``X-Proxy-Error: connection_refused``
 ``reset``           headers and part of the body are sent, then a TCP RST (``SO_LINGER 0``)
 ``hang``            the request is read and never answered; closed after ``hang_cap_s``
 ``drip``            the response is sent one byte per second; closed after ``drip_cap_s``
@@ -343,8 +344,10 @@ class SimServer:
         if fault == "dns_error":
             return await self._dns_error(conn, "CONNECT", req.target)
         if fault == "refuse":
+            # Squid-like: a tunnel whose upstream refuses is answered 503. (A bare RST here would
+            # leave Scrapy's CONNECT endpoint waiting until its download timeout.)
             self._count_fault(fault, "CONNECT", req.target)
-            await self._rst(conn.writer)
+            await self._write_simple(conn, 503, "connection_refused", keep_alive=False)
             return False
         if latency:
             await asyncio.sleep(latency)  # the TCP connect round trip
