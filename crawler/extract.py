@@ -28,7 +28,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ExtractResult", "extract_document", "extract_document_async", "sniff_kind", "STATUSES", "TOOLS"]
+__all__ = ["ExtractResult", "extract_document", "extract_document_async", "sniff_kind", "STATUSES", "TOOLS",
+           "repair_encoding", "CharsetRepairMiddleware"]
 
 STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large", "unsupported")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -152,3 +153,77 @@ def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: i
 async def extract_document_async(body: bytes, kind: str, **kwargs) -> ExtractResult:
     """``extract_document`` in a worker thread, so the reactor keeps running meanwhile."""
     return await asyncio.to_thread(extract_document, body, kind, **kwargs)
+
+
+# --------------------------------------------------------------------------- HTML charset repair
+
+_LATIN_DECLARED = {"iso-8859-1", "latin-1", "latin1", "l1", "cp1252", "windows-1252", "us-ascii", "ascii",
+                   "iso8859-1", "iso_8859-1"}
+_THAI_RANGE = range(0x0E00, 0x0E80)
+
+
+def _thai_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(ord(c) in _THAI_RANGE for c in letters) / len(letters)
+
+
+def repair_encoding(body: bytes, declared: str | None) -> str | None:
+    """A better encoding for an HTML body whose declared one is wrong, else None.
+
+    Scrapy follows the HTTP header first (as browsers do), so a Thai page in UTF-8 served
+    with ``charset=iso-8859-1`` comes out as mojibake, and TIS-620 bytes declared UTF-8 come
+    out as replacement characters. Undeclared TIS-620/windows-874 is already detected
+    correctly by Scrapy (w3lib) and needs nothing here.
+    """
+    declared = (declared or "").lower().replace("_", "-")
+    sample = body[:200_000]
+    if not any(b > 0x7F for b in sample):
+        return None
+    try:
+        as_utf8 = sample.decode("utf-8")
+        utf8_ok = True
+    except UnicodeDecodeError as exc:
+        utf8_ok = exc.start > len(sample) - 4  # only a character cut at the sample's end
+        as_utf8 = sample[: exc.start].decode("utf-8", "ignore") if utf8_ok else ""
+    if declared in _LATIN_DECLARED or declared.startswith(("iso-8859", "windows-125")):
+        if utf8_ok and _thai_share(as_utf8) > 0.2:
+            return "utf-8"
+        if not utf8_ok and _thai_share(sample.decode("cp874", "replace")) > 0.5:
+            return "cp874"
+        return None
+    if declared in ("utf-8", "utf8") and not utf8_ok:
+        if _thai_share(sample.decode("cp874", "replace")) > 0.5:
+            return "cp874"
+    return None
+
+
+class CharsetRepairMiddleware:
+    """Downloader middleware: re-decode HTML responses whose declared charset is wrong.
+
+    Setting OIT_CHARSET_REPAIR_ENABLED (default True). Only text responses are touched.
+    """
+
+    def __init__(self, stats=None):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured
+
+        if not crawler.settings.getbool("OIT_CHARSET_REPAIR_ENABLED", True):
+            raise NotConfigured("OIT_CHARSET_REPAIR_ENABLED is False")
+        return cls(crawler.stats)
+
+    def process_response(self, request, response, spider=None):
+        from scrapy.http import TextResponse
+
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        better = repair_encoding(response.body, response.encoding)
+        if better is None or better == response.encoding:
+            return response
+        if self.stats is not None:
+            self.stats.inc_value("oit/charset_repaired")
+        return response.replace(encoding=better)

@@ -3,7 +3,7 @@
 The crawler collects and judges nothing; it still has to say *why* a site or a page could
 not be read, so that an outage or a bot block is reported as ``unknown`` and never as a
 compliance failure. Everything here is a pure function of a failure, a response or a URL,
-plus two small stateful helpers (``TrapDetector``, ``RetryAfterMiddleware``).
+plus one small stateful helper (``TrapDetector``).
 
 Public API (used by the spider, the middlewares and the runner):
 
@@ -16,12 +16,10 @@ Public API (used by the spider, the middlewares and the runner):
 * ``tls_flags(certificate) -> list[str]`` — ``tls_expired`` / ``tls_self_signed`` for a site still checked;
 * ``retry_after_seconds(response) -> float | None`` — the Retry-After header;
 * ``TrapDetector`` — per-site cap on URL patterns (calendars, session ids, repeating paths);
-* ``RetryAfterMiddleware`` — downloader middleware honouring Retry-After on 429/503;
 * ``messages()`` / ``describe(status, scope)`` — labels and remediation texts (Thai + English).
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import errno
 import functools
@@ -41,7 +39,7 @@ __all__ = [
     "SITE_STATUSES", "FLAGS", "DOCUMENT_STATUSES", "UNREADABLE",
     "classify_failure", "classify_exception", "classify_response", "classify_redirect",
     "is_offsite", "registrable_domain", "tls_flags", "retry_after_seconds",
-    "is_challenge_page", "is_soft_404", "TrapDetector", "RetryAfterMiddleware",
+    "is_challenge_page", "is_soft_404", "TrapDetector", "url_shape", "has_session_id",
     "messages", "describe",
 ]
 
@@ -461,49 +459,3 @@ class TrapDetector:
         if self.shapes[shape] > self.max_per_shape:
             return self._refuse("pattern_repeats")
         return True
-
-
-# --------------------------------------------------------------------------- Retry-After
-
-class RetryAfterMiddleware:
-    """Downloader middleware: on 429/503 with ``Retry-After`` ≤ OIT_RETRY_AFTER_MAX seconds,
-    wait that long (without blocking the reactor) and retry once (OIT_RETRY_AFTER_TIMES).
-
-    A longer wait, or a second refusal, lets the response through: it is then classified as
-    ``blocked`` / ``server_error`` and the site gets the ``retry_after`` flag via
-    ``request.meta["oit_retry_after"]``. Requires the asyncio reactor (the project default).
-    Settings: OIT_RETRY_AFTER_ENABLED (True), OIT_RETRY_AFTER_MAX (30), OIT_RETRY_AFTER_TIMES (1).
-    """
-
-    CODES = (429, 503)
-
-    def __init__(self, max_wait: float, times: int, stats=None):
-        self.max_wait = max_wait
-        self.times = times
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        from scrapy.exceptions import NotConfigured
-
-        s = crawler.settings
-        if not s.getbool("OIT_RETRY_AFTER_ENABLED", True):
-            raise NotConfigured("OIT_RETRY_AFTER_ENABLED is False")
-        return cls(s.getfloat("OIT_RETRY_AFTER_MAX", 30.0), s.getint("OIT_RETRY_AFTER_TIMES", 1), crawler.stats)
-
-    async def process_response(self, request, response, spider=None):
-        if response.status not in self.CODES:
-            return response
-        wait = retry_after_seconds(response)
-        if wait is None:
-            return response
-        request.meta["oit_retry_after"] = wait
-        tries = request.meta.get("oit_retry_after_tries", 0)
-        if tries >= self.times or wait > self.max_wait:
-            return response
-        if self.stats is not None:
-            self.stats.inc_value("oit/retry_after/waited")
-        await asyncio.sleep(wait)
-        retry = request.replace(dont_filter=True)
-        retry.meta["oit_retry_after_tries"] = tries + 1
-        return retry
