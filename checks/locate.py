@@ -1,0 +1,363 @@
+"""Finding where an item lives on a site: candidates from O-code tables, ITA hubs, menu labels,
+link context, page titles, URL slugs and accepted channel hosts; and resolving a candidate's
+links to what the crawler fetched (pages, documents, off-site targets).
+
+Collects and ranks; judges nothing (the checks do).
+"""
+from __future__ import annotations
+
+import os.path
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from checks.catalog import Catalog, CatalogItem
+from checks.evidence import Document, Link, Page, SiteEvidence
+from checks.thai import contains_any, lexicon, normalise, squash, year_evidence
+
+MAX_CANDIDATES = 8
+HUB_MIN_ITEMS = 6          # a page linking to this many different items is a hub/listing page
+_LEADING_NUMBER = re.compile(r"^\s*(?:[a-z]{1,3}\s*[-.]?\s*\d+|\d+(?:\.\d+)*)\s*[.):\-]?\s*", re.I)
+
+
+def _host(url: str | None) -> str:
+    return (urlsplit(url).hostname or "").lower() if url else ""
+
+
+def _bare(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_matches(url: str, entries) -> str | None:
+    """The entry (host or host/path-prefix) that `url` falls under, or None."""
+    parts = urlsplit(url)
+    host = _bare((parts.hostname or "").lower())
+    path = parts.path or "/"
+    for e in entries or ():
+        h, _, p = e.partition("/")
+        h = _bare(h)
+        if (host == h or host.endswith("." + h)) and (not p or path.startswith("/" + p)):
+            return e
+    return None
+
+
+@dataclass
+class Target:
+    """What one candidate link leads to, as far as the crawl saw it."""
+
+    url: str | None
+    kind: str                       # page | document | external | placeholder | inpage | unfetched
+    page: Page | None = None
+    doc: Document | None = None
+    host: str = ""
+    link: Link | None = None
+    docs: list["Target"] = field(default_factory=list)     # documents linked from a page target
+    channels: list[Link] = field(default_factory=list)     # forms / external links on a page target
+
+    @property
+    def status(self) -> int:
+        if self.page is not None:
+            return self.page.status
+        if self.doc is not None:
+            return self.doc.status
+        return 0
+
+    @property
+    def fetch_error(self) -> str | None:
+        if self.page is not None:
+            return self.page.fetch_error
+        if self.doc is not None:
+            return self.doc.fetch_error
+        return None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300 and not self.fetch_error
+
+
+@dataclass
+class Candidate:
+    """One place that may hold an item: the links of one row/anchor, or a page itself."""
+
+    how: str                        # code | label | context | title | slug | host | answer
+    score: float
+    links: list[Link] = field(default_factory=list)
+    page: Page | None = None
+    matched_text: str = ""
+
+    def key(self) -> tuple:
+        if self.page is not None:
+            return ("page", self.page.url)
+        return tuple(sorted((l.url or f"{l.source_url}#{l.href}") for l in self.links))
+
+
+class SiteIndex:
+    """Per-site lookups shared by every item: pages, documents, chrome text, hubs, link matches."""
+
+    def __init__(self, ev: SiteEvidence, catalog: Catalog, max_year: int):
+        self.ev = ev
+        self.catalog = catalog
+        self.max_year = max_year
+        self.lex = lexicon()
+        self.pages = ev._page_index()
+        self.docs = ev._doc_index()
+        self.links_from: dict[str, list[Link]] = {}
+        for l in ev.links:
+            self.links_from.setdefault(l.source_url, []).append(l)
+        self.site_hosts = {_bare(_host(u)) for u in (ev.start_url, ev.final_url) if u}
+        home = ev.home
+        if home is not None:
+            self.site_hosts.add(_bare(_host(home.url)))
+        self.home = home
+        self._label_cache: dict[str, dict[str, int]] = {}
+        self._content_cache: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- text
+    def is_onsite(self, url: str | None) -> bool:
+        return bool(url) and _bare(_host(url)) in self.site_hosts
+
+    @cached_property
+    def _chrome_reference(self) -> tuple[str, str]:
+        """(home text, another page's text): what every page shares is site chrome."""
+        home = self.home.text if self.home else ""
+        other = next((p.text for p in self.ev.pages
+                      if p.text and self.home is not None and p.url != self.home.url and p.depth >= 1
+                      and 200 <= p.status < 300 and "html" in (p.content_type or "html")), "")
+        return home, other
+
+    def content_text(self, page: Page) -> str:
+        """Page text without the site chrome (header, menus, footer shared with other pages)."""
+        if page.url in self._content_cache:
+            return self._content_cache[page.url]
+        text = page.text or ""
+        home, other = self._chrome_reference
+        refs = [r for r in (home, other) if r and r is not text and r != text] or []
+        pre = suf = 0
+        for ref in refs:
+            p = len(os.path.commonprefix([text, ref]))
+            s = len(os.path.commonprefix([text[::-1], ref[::-1]]))
+            if p + s > len(text):
+                s = max(0, len(text) - p)
+            pre, suf = max(pre, p), max(suf, s)
+        body = text[pre:len(text) - suf] if pre + suf < len(text) else ""
+        for l in self.links_from.get(page.url, ()):
+            if l.in_nav and l.text and len(l.text) > 2:
+                body = body.replace(l.text, " ")
+        body = re.sub(r"\s+", " ", body).strip()
+        self._content_cache[page.url] = body
+        return body
+
+    def title_text(self, page: Page) -> str:
+        """Page title without the part shared with the home page title (site name)."""
+        t = page.title or ""
+        if self.home is not None and self.home.title and page.url != self.home.url:
+            h = self.home.title
+            p = len(os.path.commonprefix([t, h]))
+            s = len(os.path.commonprefix([t[::-1], h[::-1]]))
+            if p + s < len(t):
+                t = t[p:len(t) - s]
+            elif p or s:
+                t = ""
+        return t.strip(" -|:")
+
+    # ---------------------------------------------------------------- labels
+    def label_matches(self, text: str) -> dict[str, int]:
+        """{item code: length of the longest matching label} for a link text / context."""
+        if text in self._label_cache:
+            return self._label_cache[text]
+        s = squash(_LEADING_NUMBER.sub("", normalise(text)))
+        out: dict[str, int] = {}
+        if s:
+            for it in self.catalog.items:
+                best = 0
+                for lab in it.labels:
+                    q = squash(lab)
+                    if q and q in s and len(q) > best:
+                        best = len(q)
+                for ex in it.exact:
+                    if squash(ex) == s:
+                        best = max(best, len(s))
+                if best and not any(squash(x) in s for x in it.exclude):
+                    out[it.code] = best
+        self._label_cache[text] = out
+        return out
+
+    def best_item(self, text: str) -> tuple[set[str], int]:
+        m = self.label_matches(text)
+        if not m:
+            return set(), 0
+        top = max(m.values())
+        return {c for c, v in m.items() if v == top}, top
+
+    @cached_property
+    def hub_pages(self) -> dict[str, int]:
+        """{page url: number of different items its links name}: listing/hub pages."""
+        counts = {}
+        for src, links in self.links_from.items():
+            items = set()
+            for l in links:
+                if l.in_nav:
+                    continue
+                items |= self.best_item(l.text)[0]
+                items |= self.best_item(l.context)[0] if l.context else set()
+                items |= set(code_in(l.context or "", self.catalog) + code_in(l.text, self.catalog))
+            counts[src] = len(items)
+        return {u: n for u, n in counts.items() if n >= HUB_MIN_ITEMS}
+
+    def is_generic(self, page: Page) -> bool:
+        home_url = self.home.url if self.home else None
+        return page.url == home_url or page.url in self.hub_pages
+
+    @cached_property
+    def hub_years(self) -> dict[str, set[int]]:
+        """Years a page announces in its title or opening text (ITA 2565, ประจำปี 2565)."""
+        out = {}
+        for url in self.links_from:
+            page = self.pages.get(url)
+            if page is None:
+                continue
+            head = f"{self.title_text(page)} {self.content_text(page)[:300]}"
+            out[url] = year_evidence(head, self.max_year).all()
+        return out
+
+    # ---------------------------------------------------------------- targets
+    def resolve(self, link: Link) -> Target:
+        if link.kind == "modal":
+            page = self.pages.get(link.source_url)
+            return Target(link.source_url, "inpage", page=page, host=_host(link.source_url), link=link)
+        if not link.url:
+            return Target(None, "placeholder", link=link)
+        return self.resolve_url(link.url, link)
+
+    def resolve_url(self, url: str, link: Link | None = None) -> Target:
+        inner = self._viewer_inner(url)
+        if inner and (inner in self.docs or inner in self.pages):
+            url = inner
+        if url in self.docs:
+            return Target(url, "document", doc=self.docs[url], host=_host(url), link=link)
+        if url in self.pages:
+            page = self.pages[url]
+            if page.url in self.docs:
+                return Target(url, "document", doc=self.docs[page.url], host=_host(url), link=link)
+            t = Target(url, "page", page=page, host=_host(page.url), link=link)
+            self._expand(t)
+            return t
+        if not self.is_onsite(url):
+            return Target(url, "external", host=_host(inner or url), link=link)
+        return Target(url, "unfetched", host=_host(url), link=link)
+
+    def _viewer_inner(self, url: str) -> str | None:
+        q = parse_qs(urlsplit(url).query)
+        for p in self.lex.viewer_params:
+            for v in q.get(p, ()):
+                v = unquote(v)
+                if v.startswith(("http://", "https://")):
+                    return v
+        return None
+
+    def _expand(self, t: Target) -> None:
+        """Attach the documents and channels a page target links to (one hop, not menus)."""
+        for l in self.links_from.get(t.page.url, ()):
+            if l.kind == "form":
+                t.channels.append(l)
+                continue
+            if l.in_nav or not l.url:
+                continue
+            url = l.url
+            inner = self._viewer_inner(url)
+            if inner and inner in self.docs:
+                url = inner
+            doc = self.docs.get(url)
+            if doc is None and url in self.pages:
+                doc = self.docs.get(self.pages[url].url)
+            if doc is not None:
+                t.docs.append(Target(url, "document", doc=doc, host=_host(url), link=l))
+            elif not self.is_onsite(url):
+                t.channels.append(l)
+
+
+@lru_cache(maxsize=1)
+def _code_re() -> re.Pattern:
+    prefixes = "|".join(re.escape(p.lower()) for p in sorted(lexicon().code_prefixes, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{prefixes})\s*[-.]?\s*0*([1-9][0-9]?)(?![0-9])")
+
+
+def code_in(text: str, catalog: Catalog) -> list[str]:
+    """Item codes of this catalog written in a text (O1, o1, OIT 1, OIT-01)."""
+    if not text:
+        return []
+    valid = {it.number: it.code for it in catalog.items}
+    return [valid[int(m.group(1))] for m in _code_re().finditer(normalise(text)) if int(m.group(1)) in valid]
+
+
+def _slug_text(url: str) -> str:
+    parts = urlsplit(url)
+    return squash(unquote(parts.path + " " + parts.query).replace("-", "").replace("_", ""))
+
+
+def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candidate]:
+    """Ranked candidates for one item (best first, at most MAX_CANDIDATES)."""
+    lex = site.lex
+    never = set(lex.never_evidence_hosts)
+    rows: dict[tuple, Candidate] = {}
+
+    def add(how, score, link, matched):
+        if link.url and _host(link.url) in never:
+            return
+        key = (link.source_url, link.context or link.href, how)
+        c = rows.get(key)
+        if c is None:
+            rows[key] = Candidate(how, score, [link], matched_text=matched)
+        elif link not in c.links:
+            c.links.append(link)
+
+    slug_words = [squash(s).replace("-", "").replace("_", "") for s in item.slugs]
+    for l in site.ev.links:
+        # 1. O-code tables and lists on an ITA page for this year (or whose row also names the item)
+        codes = code_in(l.context, site.catalog) + code_in(l.text, site.catalog)
+        if item.code in codes and len(set(codes)) == 1:
+            years = site.hub_years.get(l.source_url, set())
+            named = item.code in site.label_matches(f"{l.text} {l.context}")
+            if year in years or named:
+                add("code", 1.0 if year in years else 0.8, l, l.context or l.text)
+                continue
+        # 2. menu labels / link text (the most specific item wins)
+        best, length = site.best_item(l.text)
+        if item.code in best:
+            add("label", 0.9 if not l.in_nav else 0.85, l, l.text)
+            continue
+        # 3. the row or heading around the link names the item and the link text names no other item
+        if l.context and not best:
+            cbest, _ = site.best_item(l.context)
+            if item.code in cbest:
+                add("context", 0.6, l, l.context)
+                continue
+        # 4. accepted channel hosts (social network: any link to the host is the channel)
+        if l.url and item.host_alone and host_matches(l.url, item.external_hosts):
+            if not any(re.search(p, l.url, re.I) for p in lex.not_channel_url_patterns):
+                add("host", 0.9, l, l.url)
+                continue
+        # 5. URL slugs (percent-decoded Thai or ASCII words)
+        if l.url and site.is_onsite(l.url) and not best:
+            slug = _slug_text(l.url)
+            hit = contains_any(slug, item.labels) or next((w for w in slug_words if w and w in slug), None)
+            if hit:
+                add("slug", 0.5, l, hit)
+    cands = list(rows.values())
+    # 6. pages whose own title names the item (reached through sitemaps, JS menus...)
+    for p in site.ev.pages:
+        if not (200 <= p.status < 300) or site.is_generic(p):
+            continue
+        best, _ = site.best_item(site.title_text(p))
+        if item.code in best:
+            cands.append(Candidate("title", 0.55, [], page=p, matched_text=site.title_text(p)))
+    cands.sort(key=lambda c: -c.score)
+    seen, out = set(), []
+    for c in cands:
+        k = c.key()
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(c)
+    return out[:MAX_CANDIDATES]

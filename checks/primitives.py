@@ -1,0 +1,437 @@
+"""Named, reusable checks. Each takes the evidence gathered for one candidate of one item
+(`ItemContext`) plus YAML params, and returns an `Outcome` with a reason code - never a bool,
+never `unknown` (a check that lacks fetched evidence returns `Outcome.unfetched`, and the engine
+reports `unknown`).
+
+Year files name these in `all:` lists; tests check that every named check exists here.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from checks.catalog import CatalogItem
+from checks.evidence import SiteEvidence
+from checks.locate import Candidate, SiteIndex, Target, host_matches
+from checks.outcome import Outcome
+from checks.thai import (contains_any, fiscal_year_of, lexicon, month_mentions, normalise, squash,
+                         year_evidence)
+
+REGISTRY: dict[str, callable] = {}
+TITLE_ZONE = 600           # characters at the start of a text that name what it is and its year
+MIN_WRAPPER_CHARS = 150    # a shorter page that links documents is a wrapper: the documents decide
+_UNKNOWN_FETCH = {"timeout", "blocked", "down", "dns_error", "connection_refused", "connection_reset",
+                  "tls_error", "robots_disallowed", "private_address_refused"}
+
+
+def check(name: str):
+    """Register a check primitive under the name the YAML uses."""
+    def deco(fn):
+        REGISTRY[name] = fn
+        fn.check_name = name
+        return fn
+    return deco
+
+
+@dataclass
+class Source:
+    """A readable text standing for the item: a page's content, a document's text, or (for an
+    off-site target the crawl could not open) the link's own words."""
+
+    kind: str            # page | document | link
+    url: str
+    text: str
+    title: str = ""
+
+    @property
+    def head(self) -> str:
+        return f"{self.title} {self.text[:TITLE_ZONE]}"
+
+
+@dataclass
+class ItemContext:
+    """Everything the checks see for one candidate of one item."""
+
+    item: CatalogItem
+    year: int
+    as_of: date
+    site: SiteIndex
+    candidate: Candidate
+    targets: list[Target] = field(default_factory=list)
+    reachable: list[Target] = field(default_factory=list)
+    offsite_ok: list[Target] = field(default_factory=list)
+
+    @property
+    def ev(self) -> SiteEvidence:
+        return self.site.ev
+
+    @property
+    def url(self) -> str | None:
+        for t in self.reachable + self.offsite_ok + self.targets:
+            if t.url:
+                return t.url
+        return None
+
+    def msg(self, **extra) -> dict:
+        return {"title_th": self.item.title_th, "title_en": self.item.title_en, "url": self.url or "",
+                "year": self.year, **extra}
+
+    def documents(self) -> list[Target]:
+        docs = [t for t in self.reachable if t.kind == "document"]
+        for t in self.reachable:
+            docs.extend(d for d in t.docs if d.ok)
+        return docs
+
+    def sources(self) -> tuple[list[Source], list[Target]]:
+        """(readable sources, unreadable documents). A short page that only wraps documents is
+        not content by itself when the item is a document."""
+        readable, unreadable = [], []
+        for d in self.documents():
+            if d.doc.text and d.doc.text.strip():
+                readable.append(Source("document", d.url, d.doc.text))
+            else:
+                unreadable.append(d)
+        for t in self.reachable:
+            if t.kind not in ("page", "inpage") or t.page is None:
+                continue
+            text = self.page_text(t)
+            has_docs = bool(t.docs)
+            if self.item.document_item and has_docs and len(text) < MIN_WRAPPER_CHARS:
+                continue
+            readable.append(Source("page", t.url, text, self.site.title_text(t.page)))
+        if not readable and not unreadable:
+            for t in self.offsite_ok:
+                l = t.link
+                if l is not None:
+                    readable.append(Source("link", t.url, f"{l.text} {l.context}"))
+        return readable, unreadable
+
+    def page_text(self, t: Target) -> str:
+        text = self.site.content_text(t.page)
+        if t.kind == "inpage" and t.link is not None:
+            # modal content: the text after the last mention of the toggle's label
+            label = normalise(t.link.text)
+            low = normalise(text)
+            i = low.rfind(label) if label else -1
+            return low[i:i + 1500] if i >= 0 else ""
+        return text
+
+
+def _doc_review(ctx: ItemContext, unreadable: list[Target]) -> Outcome:
+    d = unreadable[0]
+    reason = "scanned_only" if d.doc.extract_status in ("ok", "no_text") else "document_unreadable"
+    return Outcome.review(reason, evidence_url=d.url, **ctx.msg(url=d.url))
+
+
+@check("target_present")
+def target_present(ctx: ItemContext) -> Outcome:
+    """The candidate points somewhere.
+
+    Passes when: at least one of the candidate's links has a real URL (or opens an in-page modal), or the candidate is a page.
+    Fails when: every link is a placeholder such as '#', '#!', 'javascript:void(0)' or empty.
+    Needs review when: never; a placeholder is plainly not published.
+    """
+    if ctx.candidate.page is not None or any(t.kind != "placeholder" for t in ctx.targets):
+        return Outcome.ok("present_ok", **ctx.msg())
+    href = ctx.candidate.links[0].href if ctx.candidate.links else ""
+    return Outcome.fail("placeholder_link", matched_text=href, **ctx.msg(url=href))
+
+
+@check("target_reachable")
+def target_reachable(ctx: ItemContext) -> Outcome:
+    """The target opens: a page or document fetched with HTTP 2xx, or an accepted off-site host.
+
+    Passes when: a target was fetched with 2xx, or it is on an off-site host the catalog accepts for this item.
+    Fails when: every target answered 4xx/5xx or led nowhere.
+    Needs review when: the only target is on an external host the catalog does not list.
+    """
+    if ctx.reachable:
+        return Outcome.ok("reachable_ok", **ctx.msg())
+    if ctx.offsite_ok:
+        t = ctx.offsite_ok[0]
+        return Outcome.ok("content_offsite_ok", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    fetched = [t for t in ctx.targets if t.kind in ("page", "document")]
+    for t in fetched:
+        if t.fetch_error in _UNKNOWN_FETCH:
+            return Outcome.unfetched(t.fetch_error, evidence_url=t.url, **ctx.msg(url=t.url))
+    if fetched:
+        t = fetched[0]
+        return Outcome.fail("broken_link", evidence_url=t.url, **ctx.msg(url=t.url, status=t.status or t.fetch_error))
+    external = [t for t in ctx.targets if t.kind == "external"]
+    if external:
+        t = external[0]
+        return Outcome.review("offsite_unverified", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    unfetched = [t for t in ctx.targets if t.kind == "unfetched"]
+    if unfetched:
+        return Outcome.unfetched("not_fetched", evidence_url=unfetched[0].url, **ctx.msg(url=unfetched[0].url))
+    return Outcome.fail("placeholder_link", **ctx.msg())
+
+
+def _stub_kind(ctx: ItemContext, t: Target) -> str | None:
+    lex = lexicon()
+    text = ctx.page_text(t)
+    s = squash(f"{ctx.site.title_text(t.page)} {text}")
+    if len(text) < lex.raw.get("stub_max_chars", 400):
+        if contains_any(s, lex.soft404_phrases):
+            return "soft_404"
+        if contains_any(s, lex.stub_phrases):
+            return "stub_page"
+    if not squash(text) and not t.docs:
+        return "empty_page"
+    if t.kind == "page" and ctx.site.is_generic(t.page) and not ctx.item.channel_terms \
+            and not ctx.item.params.get("elements_present", {}).get("full_text"):
+        return "generic_page"
+    return None
+
+
+@check("not_stub")
+def not_stub(ctx: ItemContext) -> Outcome:
+    """The target has real content: not empty, not an "under construction" stub, not a soft 404,
+    not the home page or a hub page standing in for the item.
+
+    Passes when: a reachable document, or a reachable page with content of its own.
+    Fails when: every reachable page is empty, a stub, a soft-404 or a generic page.
+    Needs review when: never; stubs are plainly not published.
+    """
+    kinds = []
+    for t in ctx.reachable:
+        if t.kind == "document":
+            return Outcome.ok("not_stub_ok", **ctx.msg())
+        kind = _stub_kind(ctx, t)
+        if kind is None:
+            return Outcome.ok("not_stub_ok", **ctx.msg())
+        kinds.append((kind, t))
+    if not kinds:          # only accepted off-site targets: nothing to judge here
+        return Outcome.ok("not_stub_ok", **ctx.msg())
+    kind, t = kinds[0]
+    return Outcome.fail(kind, evidence_url=t.url, **ctx.msg(url=t.url))
+
+
+def _excluded(item: CatalogItem, src: Source) -> bool:
+    head = squash(src.head)
+    return any(squash(x) in head for x in item.exclude)
+
+
+@check("content_matches")
+def content_matches(ctx: ItemContext) -> Outcome:
+    """The target's own text (page content without menus, or document text) is about the item.
+
+    Passes when: a readable source mentions one of the item's content words and its title zone names no neighbouring item.
+    Fails when: readable sources exist but none is about the item.
+    Needs review when: the only documents are scans or unreadable files.
+    """
+    readable, unreadable = ctx.sources()
+    for src in readable:
+        hit = contains_any(squash(src.head if src.kind == "document" else f"{src.title} {src.text}"),
+                           ctx.item.content)
+        if hit is None and src.kind == "document":
+            hit = contains_any(squash(src.text[:5000]), ctx.item.content)
+        if hit and not _excluded(ctx.item, src):
+            return Outcome.ok("content_ok", evidence_url=src.url, matched_text=hit, **ctx.msg(url=src.url))
+    if unreadable:
+        return _doc_review(ctx, unreadable)
+    url = readable[0].url if readable else ctx.url
+    return Outcome.fail("content_mismatch", evidence_url=url, **ctx.msg(url=url))
+
+
+def _years_of(src: Source, max_year: int) -> set[int]:
+    head = year_evidence(src.head, max_year)
+    found = head.strongest()
+    if not found and src.kind != "link":
+        found = year_evidence(src.text[:20000], max_year).strongest()
+    return found
+
+
+@check("fiscal_year")
+def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome:
+    """The item is for the required Buddhist-Era fiscal year (ITA year + offset; ranges such as
+    2561-2565 cover every year inside; Thai digits and dates map to fiscal years).
+
+    Passes when: a readable document (else the page content) names a required fiscal year.
+    Fails when: readable sources name only other years, or no year at all.
+    Needs review when: the documents that could settle it are scans.
+    """
+    wanted = {ctx.year + o for o in offsets}
+    max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
+    readable, unreadable = ctx.sources()
+    docs = [s for s in readable if s.kind == "document"]
+    others = [s for s in readable if s.kind != "document"]
+    found: set[int] = set()
+    for group in (docs, others):
+        for src in group:
+            ys = _years_of(src, max_year)
+            found |= ys
+            hit = ys & wanted
+            if hit:
+                y = max(hit)
+                return Outcome.ok("year_ok", evidence_url=src.url, found_year=y,
+                                  **ctx.msg(url=src.url, year=y))
+        if group is docs and docs and unreadable:
+            break
+    if unreadable:
+        return _doc_review(ctx, unreadable)
+    need = "/".join(str(y) for y in sorted(wanted))
+    url = (docs or others)[0].url if (docs or others) else ctx.url
+    if found:
+        near = max(found)
+        return Outcome.fail("wrong_year", evidence_url=url, found_year=near,
+                            **ctx.msg(url=url, year=need, found=", ".join(str(y) for y in sorted(found)[-3:])))
+    return Outcome.fail("year_missing", evidence_url=url, **ctx.msg(url=url, year=need))
+
+
+def months_due(year: int, months: list[int], as_of: date) -> list[tuple[int, int]]:
+    """(month, BE year) of each listed fiscal month of `year` that has ended before `as_of`."""
+    start = lexicon().fiscal_year_start_month
+    due = []
+    for m in months:
+        be = year - 1 if m >= start else year
+        ce = be - 543
+        last = date(ce, m, calendar.monthrange(ce, m)[1])
+        if last < as_of:
+            due.append((m, be))
+    return due
+
+
+def _dead_link_texts(ctx: ItemContext) -> list[str]:
+    """Texts of links on the target pages that lead nowhere (placeholders, 4xx/5xx)."""
+    dead = []
+    for t in ctx.reachable:
+        if t.page is None:
+            continue
+        for l in ctx.site.links_from.get(t.page.url, ()):
+            if l.in_nav or not l.text or l.kind == "modal":
+                continue
+            if not l.url:
+                dead.append(l.text)
+                continue
+            r = ctx.site.resolve_url(l.url)
+            if r.kind in ("page", "document") and not r.ok:
+                dead.append(l.text)
+    return sorted(set(dead), key=len, reverse=True)
+
+
+def _without(text: str, parts: list[str]) -> str:
+    for p in parts:
+        text = text.replace(p, " ")
+    return text
+
+
+@check("months_present")
+def months_present(ctx: ItemContext, months=(10, 11, 12, 1, 2, 3)) -> Outcome:
+    """Every fiscal month due as of the as-of date has its summary (month named with its year, or
+    inside a text that states the fiscal year).
+
+    Passes when: every due month is named in the page content, its working links or document texts.
+    Fails when: some due month is missing.
+    Needs review when: months are missing but scanned documents might hold them.
+    """
+    due = months_due(ctx.year, list(months), ctx.as_of)
+    readable, unreadable = ctx.sources()
+    max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
+    present: set[tuple[int, int]] = set()
+    bad = _dead_link_texts(ctx)
+    texts = [_without(s.text, bad) if s.kind == "page" else s.text for s in readable]
+    texts += [t.link.text for t in ctx.reachable + [d for t in ctx.reachable for d in t.docs if d.ok]
+              if t.link is not None]
+    for text in texts:
+        fy_stated = ctx.year in year_evidence(text[:TITLE_ZONE], max_year).fiscal
+        for m, y in month_mentions(text, max_year):
+            if y is not None and fiscal_year_of(m, y) == ctx.year:
+                present.add((m, y))
+            elif y is None and fy_stated:
+                present.add((m, ctx.year - 1 if m >= lexicon().fiscal_year_start_month else ctx.year))
+    missing = [d for d in due if d not in present]
+    names = lexicon().months
+    label_th = lambda ms: ", ".join(f"{names[m]['full']} {y}" for m, y in ms)
+    label_en = lambda ms: ", ".join(f"{calendar.month_abbr[m]} {y}" for m, y in ms)
+    url = readable[0].url if readable else ctx.url
+    if not missing:
+        return Outcome.ok("months_ok", evidence_url=url, **ctx.msg(url=url, missing_th=label_th(due), missing_en=label_en(due)))
+    if unreadable:
+        return _doc_review(ctx, unreadable)
+    return Outcome.fail("months_missing", evidence_url=url,
+                        **ctx.msg(url=url, missing_th=label_th(missing), missing_en=label_en(missing)))
+
+
+def _has_element(el, text_squashed: str, text_norm: str) -> bool:
+    if el.any and contains_any(text_squashed, el.any):
+        return True
+    return any(re.search(p, text_norm) for p in el.patterns)
+
+
+@check("elements_present")
+def elements_present(ctx: ItemContext, full_text: bool = False) -> Outcome:
+    """Every element the criteria name is shown (O2: names and positions; O5: address, phone, e-mail).
+
+    Passes when: the readable sources together show every element.
+    Fails when: an element is missing from everything readable.
+    Needs review when: elements are missing but scanned documents might hold them.
+    """
+    readable, unreadable = ctx.sources()
+    parts = [f"{s.title} {s.text}" for s in readable]
+    if full_text:
+        parts += [t.page.text for t in ctx.reachable if t.page is not None]
+    text = " ".join(parts)
+    s, n = squash(text), normalise(text)
+    missing = [el for el in ctx.item.elements if not _has_element(el, s, n)]
+    url = readable[0].url if readable else ctx.url
+    if not missing:
+        return Outcome.ok("elements_ok", evidence_url=url, **ctx.msg(url=url))
+    if unreadable:
+        return _doc_review(ctx, unreadable)
+    return Outcome.fail("elements_missing", evidence_url=url,
+                        **ctx.msg(url=url, missing_th=", ".join(e.label_th for e in missing),
+                                  missing_en=", ".join(e.label_en for e in missing)))
+
+
+def _accepted_channel(ctx: ItemContext, url: str | None) -> str | None:
+    if not url or any(re.search(p, url, re.I) for p in lexicon().not_channel_url_patterns):
+        return None
+    return host_matches(url, ctx.item.external_hosts)
+
+
+@check("channel_works")
+def channel_works(ctx: ItemContext) -> Outcome:
+    """An interactive channel exists: an on-site form or board, or an accepted external service.
+
+    Passes when: the target is on an accepted host, or a reachable page holds a form, a link to an accepted host, or board/form wording.
+    Fails when: the reachable pages show no channel.
+    Needs review when: the only target is an external host the catalog does not list.
+    """
+    for t in ctx.targets:
+        if t.kind == "external" and _accepted_channel(ctx, t.url):
+            return Outcome.ok("channel_offsite_ok", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    for t in ctx.reachable:
+        if t.page is None:
+            continue
+        for l in t.channels:
+            if l.kind == "form":
+                return Outcome.ok("channel_ok", evidence_url=t.url, **ctx.msg(url=t.url))
+            if _accepted_channel(ctx, l.url):
+                host = l.host
+                return Outcome.ok("channel_offsite_ok", host=host, evidence_url=l.url, **ctx.msg(url=l.url))
+        text = squash(f"{ctx.site.title_text(t.page)} {ctx.page_text(t)}")
+        hit = contains_any(text, ctx.item.channel_terms)
+        if hit and not ctx.site.is_generic(t.page):
+            return Outcome.ok("channel_ok", evidence_url=t.url, matched_text=hit, **ctx.msg(url=t.url))
+    external = [t for t in ctx.targets if t.kind == "external"]
+    if external and not ctx.reachable:
+        t = external[0]
+        return Outcome.review("offsite_unverified", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    return Outcome.fail("no_channel", evidence_url=ctx.url, **ctx.msg())
+
+
+@check("social_link_present")
+def social_link_present(ctx: ItemContext) -> Outcome:
+    """The website links to the agency's social network (a host the catalog accepts, not a share button).
+
+    Passes when: the candidate links to an accepted social-network host.
+    Fails when: no such link exists (placeholders and share buttons do not count).
+    Needs review when: never; the link is either there or not.
+    """
+    for t in ctx.targets:
+        if t.url and _accepted_channel(ctx, t.url):
+            return Outcome.ok("social_ok", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    return Outcome.fail("no_social_link", **ctx.msg())

@@ -1,0 +1,219 @@
+"""Thai text mechanics for matching: normalisation, Thai digits, Buddhist-Era years and months.
+
+The vocabulary (month names, fiscal-year words, LAO type variants...) lives in
+config/oit/lexicon.yaml; this module only measures with it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
+
+from oitwatch.paths import CONFIG_DIR
+
+LEXICON_PATH = CONFIG_DIR / "oit" / "lexicon.yaml"
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+# Private-use glyphs some PDF producers emit for Thai marks (U+F700..U+F71A) -> standard marks.
+_PUA = {
+    0xF700: 0x0E10, 0xF701: 0x0E34, 0xF702: 0x0E35, 0xF703: 0x0E36, 0xF704: 0x0E37,
+    0xF705: 0x0E48, 0xF706: 0x0E49, 0xF707: 0x0E4A, 0xF708: 0x0E4B, 0xF709: 0x0E4C,
+    0xF70A: 0x0E48, 0xF70B: 0x0E49, 0xF70C: 0x0E4A, 0xF70D: 0x0E4B, 0xF70E: 0x0E4C,
+    0xF70F: 0x0E0D, 0xF710: 0x0E31, 0xF711: 0x0E4D, 0xF712: 0x0E47, 0xF713: 0x0E48,
+    0xF714: 0x0E49, 0xF715: 0x0E4A, 0xF716: 0x0E4B, 0xF717: 0x0E4C, 0xF718: 0x0E38,
+    0xF719: 0x0E39, 0xF71A: 0x0E3A,
+}
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
+_WS = re.compile(r"\s+")
+# "๒๕๖o" / "256o": a Latin o typed for zero at the end of a 25xx year.
+_O_FOR_ZERO = re.compile(r"(?<=25\d)[oO](?![A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The Thai vocabulary from config/oit/lexicon.yaml, in matching-ready form."""
+
+    raw: dict = field(hash=False, compare=False)
+
+    def __getattr__(self, name):
+        try:
+            return self.raw[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    with LEXICON_PATH.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    from checks.catalog import validate  # schema check (late import: catalog imports thai)
+    validate(raw, "oit-lexicon.json", LEXICON_PATH)
+    return Lexicon(raw)
+
+
+def arabic_digits(text: str) -> str:
+    """Thai digits to ASCII digits."""
+    return (text or "").translate(_THAI_DIGITS)
+
+
+def normalise(text: str | None) -> str:
+    """NFC, PUA marks fixed, ํา -> ำ, zero-width removed, Thai digits to ASCII, dashes unified,
+    whitespace collapsed, lower-case (Latin)."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFC", text).translate(_PUA).translate(_ZERO_WIDTH)
+    t = t.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e4d \u0e32", "\u0e33")
+    t = arabic_digits(t).translate(_DASHES)
+    t = _O_FOR_ZERO.sub("0", t)
+    return _WS.sub(" ", t).strip().lower()
+
+
+def squash(text: str | None) -> str:
+    """Normalised text with every space removed: the form used for substring matching, so
+    "รอบ 6 เดือน" matches "รอบ6เดือน" and "E - Service" matches "e-service"."""
+    return normalise(text).replace(" ", "")
+
+
+def contains_any(haystack_squashed: str, terms) -> str | None:
+    """The longest term (as given) whose squashed form occurs in the squashed haystack."""
+    best = None
+    for term in terms or ():
+        s = squash(term)
+        if s and s in haystack_squashed and (best is None or len(s) > len(squash(best))):
+            best = term
+    return best
+
+
+# ---------------------------------------------------------------- years
+
+@dataclass
+class YearEvidence:
+    """Years found in a text, by strength of the statement."""
+
+    fiscal: set[int] = field(default_factory=set)      # "ปีงบประมาณ 2565", ranges "2561-2565" (expanded)
+    dated: set[int] = field(default_factory=set)       # fiscal years of dates "15 พ.ย. 2564" -> 2565
+    bare: set[int] = field(default_factory=set)        # any other plausible BE year
+
+    def all(self) -> set[int]:
+        return self.fiscal | self.dated | self.bare
+
+    def strongest(self) -> set[int]:
+        return self.fiscal or self.dated or self.bare
+
+    def merge(self, other: "YearEvidence") -> "YearEvidence":
+        return YearEvidence(self.fiscal | other.fiscal, self.dated | other.dated, self.bare | other.bare)
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(normalise(w)) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=4)
+def _year_patterns(max_year: int):
+    lex = lexicon()
+    yr = r"(?<!\d)(2[5-6]\d\d)(?!\d|,\d|\.\d)"
+    era = rf"(?:(?:{_alt(lex.era_words)})\s*)?"
+    rng = rf"\s*(?:{_alt(lex.range_words)})\s*{era}"
+    fy = rf"(?:{_alt(lex.fiscal_year_words)})\s*{era}{yr}(?:{rng}{yr})?"
+    ranged = rf"{era}{yr}{rng}{yr}"
+    month_alts = []
+    for num, names in lex.months.items():
+        for name in [names["full"], *names.get("abbr", [])]:
+            month_alts.append((normalise(name), int(num)))
+    month_alts.sort(key=lambda x: len(x[0]), reverse=True)
+    mon = "|".join(re.escape(n) for n, _ in month_alts)
+    dated = rf"(?:(?<!\d)\d{{1,2}}\s*)?({mon})\s*{era}(\d{{4}}|\d{{2}})(?!\d)"
+    ce = rf"(?:{_alt(lex.ce_words)})\s*(20\d\d)(?!\d)"
+    return (re.compile(fy), re.compile(ranged), re.compile(dated), re.compile(yr), re.compile(ce),
+            dict(month_alts))
+
+
+def _sane(y: int, max_year: int) -> bool:
+    return lexicon().year_bounds["min"] <= y <= max_year
+
+
+def _expand(a: int, b: int | None, max_year: int) -> set[int]:
+    if b is None:
+        return {a} if _sane(a, max_year) else set()
+    if not (_sane(a, max_year) or _sane(b, max_year)) or not (0 < b - a <= 10):
+        return {y for y in (a, b) if _sane(y, max_year)}
+    return set(range(a, b + 1))
+
+
+def fiscal_year_of(month: int, be_year: int) -> int:
+    """Thai fiscal year of a calendar month in a BE year (FY starts in October)."""
+    return be_year + 1 if month >= lexicon().fiscal_year_start_month else be_year
+
+
+def full_year(y: str) -> int:
+    """'64' -> 2564; '2564' -> 2564."""
+    v = int(y)
+    return v + 2500 if v < 100 else v
+
+
+def year_evidence(text: str, max_year: int = 2700) -> YearEvidence:
+    """Years a text states, graded: fiscal-year statements and ranges, dated mentions, bare years.
+    Years beyond `max_year` (typos such as 3105) or before the lexicon minimum are ignored."""
+    t = normalise(text)
+    fy, ranged, dated, bare, ce, _months = _year_patterns(max_year)
+    out = YearEvidence()
+    spans = []
+    for m in fy.finditer(t):
+        out.fiscal |= _expand(int(m.group(1)), int(m.group(2)) if m.group(2) else None, max_year)
+        spans.append(m.span())
+    for m in ranged.finditer(t):
+        out.fiscal |= _expand(int(m.group(1)), int(m.group(2)), max_year)
+        spans.append(m.span())
+    month_of = _months
+    for m in dated.finditer(t):
+        y = full_year(m.group(2))
+        if _sane(y, max_year):
+            out.dated.add(fiscal_year_of(month_of[m.group(1)], y))
+        spans.append(m.span())
+    for m in ce.finditer(t):
+        y = int(m.group(1)) + 543
+        if _sane(y, max_year):
+            out.bare.add(y)
+    for m in bare.finditer(t):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        y = int(m.group(1))
+        if _sane(y, max_year):
+            out.bare.add(y)
+    return out
+
+
+def month_mentions(text: str, max_year: int = 2700) -> set[tuple[int, int | None]]:
+    """(month, BE year or None) pairs named in a text: "ตุลาคม 2564", "ต.ค. 64", "เดือนมกราคม"."""
+    t = normalise(text)
+    *_, month_of = _year_patterns(max_year)
+    mon = "|".join(re.escape(n) for n in sorted(month_of, key=len, reverse=True))
+    era = rf"(?:(?:{_alt(lexicon().era_words)})\s*)?"
+    found: set[tuple[int, int | None]] = set()
+    for m in re.finditer(rf"({mon})(?:\s*{era}(\d{{4}}|\d{{2}})(?!\d))?", t):
+        name = m.group(1)
+        # an abbreviation must not be the tail of a longer Thai word ("ก.พ." is safe; "มค" inside a word is not)
+        if m.start() > 0 and "\u0e01" <= t[m.start() - 1] <= "\u0e4e" and "." not in name:
+            continue
+        y = full_year(m.group(2)) if m.group(2) else None
+        if y is not None and not _sane(y, max_year):
+            y = None
+        found.add((month_of[name], y))
+    return found
+
+
+def lao_type_variants(type_label: str) -> list[str]:
+    """Every way the LAO type is written, given the registry label (any variant)."""
+    s = squash(type_label)
+    for group in lexicon().lao_types:
+        if s and any(squash(v) == s for v in group):
+            return list(group)
+    return [type_label] if type_label else []
+
+
+def all_lao_type_words() -> list[str]:
+    return [w for group in lexicon().lao_types for w in group]
