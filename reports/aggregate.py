@@ -247,3 +247,17 @@ def round_progress(round_runs: pd.DataFrame, scores_by_run: pd.DataFrame, placem
     if frame.empty:
         return pd.DataFrame(columns=["round_no", "round_date", "run_id", key, *AREA_COLUMNS])
     return _summarise(frame, ["round_no", "round_date", "run_id", key])
+
+
+def item_coverage_by_area(results: pd.DataFrame, placement: pd.DataFrame, level: str) -> pd.DataFrame:
+    """item_coverage per area (one LAO counted once per area): key column plus item_coverage columns."""
+    key = {"tambon": "tambon_code", "amphoe": "amphoe_code", "province": "province_code"}[level]
+    place = placement[placement[key] != ""][[key, "lao_id"]].drop_duplicates()
+    frame = results[["lao_id", "code", "item_key", "item_order", "status"]].merge(place, on="lao_id")
+    counts = (pd.crosstab([frame[key], frame["code"], frame["item_key"], frame["item_order"]], frame["status"])
+              .reindex(columns=list(STATUSES), fill_value=0)).reset_index()
+    counts.columns.name = None
+    counts = counts.rename(columns={"pass": "n_pass", "fail": "n_fail", "needs_review": "n_review", "unknown": "n_unknown"})
+    judged = counts["n_pass"] + counts["n_fail"] + counts["n_review"]
+    counts["fail_share"] = (100.0 * counts["n_fail"] / judged.where(judged > 0)).round(1)
+    return counts.sort_values([key, "n_fail", "item_order"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
