@@ -51,7 +51,7 @@ def _died_of(rc: int, stderr: str) -> str:
     if rc in (-signal.SIGXCPU, -signal.SIGKILL):
         return "timeout"
     low = stderr.lower()
-    if "bad_alloc" in low or "out of memory" in low or "cannot allocate" in low or rc == -signal.SIGABRT:
+    if "bad_alloc" in low or "memoryerror" in low or "out of memory" in low or "cannot allocate" in low or rc == -signal.SIGABRT:
         return "too_large"
     if "password" in low or "encrypt" in low:
         return "encrypted"

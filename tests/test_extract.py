@@ -1,0 +1,177 @@
+"""Document extraction in a limited subprocess: statuses for hostile files, Thai round-trip."""
+from __future__ import annotations
+
+import io
+import os
+import stat
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from crawler import extract
+from crawler.extract import extract_document, repair_encoding, sniff_kind
+from oitsim.faults import encrypted_pdf, hang_pdf, malformed_pdf, many_pages_pdf, text_pdf
+
+THAI_LINES = [
+    "รายงานผลการดำเนินงานประจำปีงบประมาณ พ.ศ. ๒๕๖๕",
+    "องค์การบริหารส่วนตำบลน้ำปู่ ตำบลบ้านเป้า",
+]
+
+
+def test_thai_pdf_round_trip_keeps_every_mark():
+    res = extract_document(text_pdf(THAI_LINES), "pdf")
+    assert res.status == "ok"
+    assert res.pages == 1
+    for line in THAI_LINES:
+        assert line in res.text
+
+
+def test_extractor_that_hangs_is_killed_at_the_timeout():
+    start = time.monotonic()
+    res = extract_document(hang_pdf(), "pdf", timeout_s=2)
+    elapsed = time.monotonic() - start
+    assert res.status == "timeout"
+    assert res.text is None
+    assert elapsed < 15, "the hanging extractor was not killed"
+
+
+def test_hanging_stand_in_tool_is_killed_with_its_process_group(tmp_path, monkeypatch):
+    marker = tmp_path / "still-running"
+    tool = tmp_path / "fake-pdftotext"
+    tool.write_text(f"#!/bin/sh\nsleep 30\ntouch {marker}\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setitem(extract.TOOLS, "pdftotext", str(tool))
+    res = extract_document(text_pdf(["x"]), "pdf", timeout_s=1)
+    assert res.status == "timeout"
+    time.sleep(0.5)
+    assert not marker.exists()
+
+
+def test_encrypted_pdf_is_named_encrypted():
+    res = extract_document(encrypted_pdf(), "pdf")
+    assert res.status == "encrypted"
+    assert res.text is None
+
+
+def test_malformed_pdf_is_named_malformed():
+    res = extract_document(malformed_pdf(), "pdf")
+    assert res.status == "malformed"
+
+
+def test_html_error_page_served_as_pdf_is_malformed():
+    res = extract_document(b"<!DOCTYPE html><html><body>404</body></html>", "pdf")
+    assert res.status == "malformed"
+
+
+def test_pdf_with_too_many_pages_keeps_first_pages_and_says_too_large():
+    res = extract_document(many_pages_pdf(30), "pdf", max_pages=10)
+    assert res.status == "too_large"
+    assert res.pages == 30
+    assert res.text.count("page") == 10
+
+
+def test_memory_limit_applies_to_the_extractor_tool(tmp_path, monkeypatch):
+    # A stand-in pdftotext that tries to allocate 2 GB; the worker's RLIMIT_AS is inherited.
+    tool = tmp_path / "greedy-pdftotext"
+    tool.write_text("#!/usr/bin/env python3\nx = bytearray(2 * 1024 ** 3)\nprint(len(x))\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setitem(extract.TOOLS, "pdftotext", str(tool))
+    res = extract_document(text_pdf(["x"]), "pdf", mem_mb=256)
+    assert res.status == "too_large"
+    assert res.text is None
+
+
+def test_scanned_pdf_without_text_layer_is_no_text():
+    from oitsim.docs import pdf_scanned
+
+    res = extract_document(pdf_scanned("title", ["line"]), "pdf")
+    assert res.status == "no_text"
+
+
+def test_docx_text_including_thai(tmp_path):
+    from oitsim.docs import docx_bytes
+
+    res = extract_document(docx_bytes(THAI_LINES[0], [THAI_LINES[1]]), "docx")
+    assert res.status == "ok"
+    assert THAI_LINES[0] in res.text and THAI_LINES[1] in res.text
+
+
+def test_xlsx_text_including_thai():
+    from oitsim.docs import xlsx_bytes
+
+    res = extract_document(xlsx_bytes(THAI_LINES[0], ["a", "b"], [[THAI_LINES[1], 2565]]), "xlsx")
+    assert res.status == "ok"
+    assert THAI_LINES[1] in res.text and "2565" in res.text
+
+
+def test_zip_bomb_docx_is_too_large():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", b"<w:document/>")
+        zf.writestr("word/bomb.xml", b"\0" * (300 * 1024 * 1024))
+    res = extract_document(buf.getvalue(), "docx")
+    assert res.status == "too_large"
+
+
+def test_docx_with_external_entity_does_not_read_local_files():
+    secret = "/etc/hostname"
+    xml = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>'
+           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+           "<w:body><w:p><w:r><w:t>&x;safe</w:t></w:r></w:p></w:body></w:document>").encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", xml)
+    res = extract_document(buf.getvalue(), "docx")
+    host = Path(secret).read_text().strip() if Path(secret).exists() else "\0never"
+    assert res.status in {"ok", "no_text", "malformed"}
+    assert host not in (res.text or "")
+
+
+def test_password_protected_office_file_is_encrypted():
+    body = extract.OLE_MAGIC + b"\0" * 512 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 512
+    assert extract_document(body, "docx").status == "encrypted"
+
+
+def test_legacy_and_unknown_kinds_are_unsupported():
+    assert extract_document(extract.OLE_MAGIC + b"\0" * 1024, "doc").status == "unsupported"
+    assert extract_document(b"\x89PNG\r\n\x1a\n....", "other").status == "unsupported"
+
+
+def test_empty_body_is_malformed():
+    assert extract_document(b"", "pdf").status == "malformed"
+
+
+@pytest.mark.parametrize("hostile_kind", ['pdf"; touch PWNED; echo "', "$(touch PWNED)", "../../PWNED", "`touch PWNED`"])
+def test_shell_hostile_kind_never_reaches_a_shell(hostile_kind, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = extract_document(text_pdf(["x"]), hostile_kind)
+    # The bytes decide the kind; the hostile declared kind is never used in a path or command.
+    assert res.status == "ok"
+    assert not list(tmp_path.iterdir())
+    assert not Path("/tmp/PWNED").exists()
+
+
+def test_temporary_files_are_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    extract_document(text_pdf(["x"]), "pdf")
+    extract_document(hang_pdf(), "pdf", timeout_s=1)
+    assert os.listdir(tmp_path) == []
+
+
+def test_sniff_kind_trusts_bytes_over_the_declared_kind():
+    assert sniff_kind(b"%PDF-1.4 ...", "docx") == "pdf"
+    assert sniff_kind(b"<html><body>x</body></html>", "pdf") == "html"
+
+
+def test_repair_encoding_for_wrong_or_missing_charset():
+    thai = "<p>องค์การบริหารส่วนตำบล ข้อมูลพื้นฐาน</p>"
+    assert repair_encoding(thai.encode("utf-8"), "cp1252") == "utf-8"
+    assert repair_encoding(thai.encode("tis-620"), "utf-8") == "cp874"
+    assert repair_encoding(thai.encode("utf-8"), "utf-8") is None
+    assert repair_encoding(b"<p>plain ascii</p>", "cp1252") is None
+    assert repair_encoding("<p>café crème</p>".encode("cp1252"), "cp1252") is None
