@@ -1,0 +1,120 @@
+"""AS System-like CodeIgniter CMS.
+
+Pages/ita_all -> Pages/ita_year/<n> -> Pages/ita_year_detail/<id>; 43 slots under 15
+headings, up to 5 links per slot with an "open" button; empty link titles shown as
+"<link prefix> <url>"; UNQUOTED href values; JS dropdown navbar whose parents are
+javascript:void(0); sitemap at Pages/all_web; assets under /assets/frontend/.
+"""
+
+from __future__ import annotations
+
+from ..content import load_yaml, stable_hash
+from .base import BaseSite, esc
+
+
+class AsSystemSite(BaseSite):
+    style = "assystem"
+    placeholder_kinds = ("hash", "js", "stub", "stub")
+    asset_paths = ("assets/frontend/css/style.css", "assets/frontend/js/main.js", "assets/frontend/js/jquery.min.js")
+
+    def item_page_path(self, code):
+        return f"Pages/page_detail/{int(code[1:]) * 7 + 300}"
+
+    def stub_path(self, code):
+        return f"Pages/page_detail/{int(code[1:]) * 7 + 900}"
+
+    def doc_path(self, code, ext, tag=""):
+        return f"uploads/files/2022030{int(code[1:]) % 9 + 1}_{stable_hash(self.spec.host, code, tag, n=12)}.{ext}"
+
+    def news_path(self, i):
+        return f"Pages/news_detail/{4100 + i * 3}"
+
+    def ita_entry_path(self):
+        return "Pages/ita_all"
+
+    def head_extra(self):
+        return (
+            '<link rel="stylesheet" href="' + self.href("assets/frontend/css/style.css") + '">'
+            '<script src="' + self.href("assets/frontend/js/jquery.min.js") + '"></script>'
+        )
+
+    def navbar(self):
+        u = self.v["ui"]
+        groups = [
+            (u["about"], [(u["history"], "Pages/history"), (u["vision"], "Pages/vision"), (u["staff"], "Pages/staff")]),
+            (u["news"], [(u["news"], self.news_path(0)), (u["procurement"], self.news_path(1))]),
+            (u["plans"], [(u["plans"], "Pages/plan")]),
+            (u["ita"], [(u["ita_full"], "Pages/ita_all"), (u["oit"], "Pages/ita_year/1")]),
+            (u["services"], [(u["eservice"], "Pages/eservice")]),
+            (u["contact"], [(u["contact"], "Pages/contact"), (u["sitemap"], "Pages/all_web")]),
+        ]
+        out = [f'<nav class="main"><a href={self.href("")}>{u["home"]}</a>']
+        for label, children in groups:
+            kids = "".join(f"<a href={self.href(p)}>{esc(t)}</a>" for t, p in children)
+            out.append(f'<div class="dropdown"><a href="javascript:void(0)" class="dropdown-toggle">{esc(label)} &#9662;</a><div class="menu">{kids}</div></div>')
+        out.append("</nav>")
+        return "".join(out)
+
+    def footer_credit(self):
+        return ' · <a href="https://www.assystem.co.th/">Powered by AS System</a>' + f' · <a href={self.href("Pages/all_web")}>{self.v["ui"]["sitemap"]}</a>'
+
+    # ------------------------------------------------------------------ ITA surface
+    def build_style(self):
+        headings = load_yaml("items")["headings_15"]
+        self.add("Pages/ita_all", self.ita_all)
+        self.add("Pages/ita_year/1", self.ita_year)
+        self.add("Pages/all_web", self.all_web)
+        for name in ("history", "vision", "staff", "plan", "eservice", "contact"):
+            self.add(f"Pages/{name}", lambda n=name: self.simple(n))
+        for i in range(len(headings)):
+            self.add(f"Pages/ita_year_detail/{self.detail_id(i)}", lambda i=i: self.detail(i))
+
+    def detail_id(self, i):
+        return 11 + i * 2 + self.spec.variant % 5
+
+    def simple(self, name):
+        u = self.v["ui"]
+        title = u.get(name, u["about"])
+        return self.page_response(self.chrome(title, f"<h2>{esc(title)}</h2><p>{esc(self.lao.full_name)}</p>"))
+
+    def ita_all(self):
+        u = self.v["ui"]
+        body = (
+            f"<h2>{esc(u['ita_full'])}</h2><ul>"
+            f"<li><a href={self.href('Pages/ita_year/1')}>{esc(u['ita_year'].format(y=2565))}</a></li>"
+            f"<li>{esc(u['ita_year'].format(y=2564))}</li></ul>"
+        )
+        return self.page_response(self.chrome("ITA", body))
+
+    def ita_year(self):
+        u = self.v["ui"]
+        headings = load_yaml("items")["headings_15"]
+        rows = "".join(
+            f"<tr><td>{i + 1}</td><td><a href={self.href('Pages/ita_year_detail/' + str(self.detail_id(i)))}>{esc(h)}</a></td></tr>"
+            for i, h in enumerate(headings)
+        )
+        body = f"<h2>{esc(u['ita_year'].format(y=2565))}</h2><table class='t'><tr><th>{u['item_no']}</th><th>{u['topic']}</th></tr>{rows}</table>"
+        return self.page_response(self.chrome(u["ita_year"].format(y=2565), body))
+
+    def detail(self, idx):
+        u = self.v["ui"]
+        heading = load_yaml("items")["headings_15"][idx]
+        out = [f"<h2>{esc(heading)}</h2>"]
+        for item, link in self.ita_links():
+            if item["heading"] != idx:
+                continue
+            out.append(f"<h4>{item['code'].lower() if self.spec.variant % 2 else item['code']} {esc(item['title'])}</h4><ul>")
+            if link.href is not None:
+                plan = self.spec.plans[item["code"]]
+                shown = link.text if plan.variant % 6 else f"{u['link_prefix']}{link.url or link.href}"
+                out.append(f"<li>{esc(shown)} <a href={link.href} target=_blank class=btn>{u['open']}</a></li>")
+            out.append("</ul>")
+        return self.page_response(self.chrome(heading, "".join(out)))
+
+    def all_web(self):
+        u = self.v["ui"]
+        links = [("Pages/ita_all", u["ita_full"]), ("Pages/ita_year/1", u["ita_year"].format(y=2565))]
+        for name in ("history", "vision", "staff", "plan", "eservice", "contact"):
+            links.append((f"Pages/{name}", u.get(name, name)))
+        body = f"<h2>{u['sitemap']}</h2><ul>" + "".join(f"<li><a href={self.href(p)}>{esc(t)}</a></li>" for p, t in links) + "</ul>"
+        return self.page_response(self.chrome(u["sitemap"], body))

@@ -1,0 +1,217 @@
+"""The simulated LAO web serves what its ground truth says (walks the World directly, no server)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter, deque
+from urllib.parse import unquote, urljoin, urldefrag, urlsplit
+
+import pytest
+
+from oitsim.content import vocab
+from oitsim.generator import STYLES, mukdahan_world
+
+HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+JSON_BLOB = re.compile(r'<script type="application/json" id="site-data">(.*?)</script>', re.S)
+META_CHARSET = re.compile(rb"charset=([\w-]+)", re.I)
+DOC_EXT = (".pdf", ".docx", ".xlsx")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return mukdahan_world(seed=2565)
+
+
+def decode(resp) -> str:
+    ctype = resp.header("Content-Type") or ""
+    m = re.search(r"charset=([\w-]+)", ctype) or META_CHARSET.search(resp.body[:2000])
+    cs = m.group(1) if m else "utf-8"
+    cs = cs.decode() if isinstance(cs, bytes) else cs
+    return resp.body.decode(cs, errors="replace")
+
+
+def page_links(base: str, text: str, *, with_js: bool) -> list[str]:
+    text = COMMENT.sub("", text)
+    out = []
+    for m in HREF.finditer(text):
+        raw = html.unescape(next(g for g in m.groups() if g is not None))
+        out.append(urljoin(base, raw))
+    if with_js:
+        for blob in JSON_BLOB.findall(text):
+            data = json.loads(blob)
+            for entry in data.get("menu", []) + data.get("items", []) + data.get("news", []):
+                if entry.get("u"):
+                    out.append(urljoin(base, entry["u"]))
+    return out
+
+
+def norm(url: str) -> str:
+    return unquote(url)
+
+
+def walk(world, host: str, *, with_js: bool = True, limit: int = 400) -> set[str]:
+    """Every link URL reachable from the home page (fetching on-site HTML pages only)."""
+    spec = world.spec(host)
+    root = spec.root
+    seen_pages, links = set(), set()
+    queue = deque([root])
+    while queue and len(seen_pages) < limit:
+        url = queue.popleft()
+        key = norm(urldefrag(url)[0])
+        if key in seen_pages:
+            continue
+        seen_pages.add(key)
+        resp = world.respond("GET", url, {})
+        if resp.status != 200 or not (resp.header("Content-Type") or "").startswith("text/html"):
+            continue
+        for link in page_links(url, decode(resp), with_js=with_js):
+            links.add(norm(link))
+            parts = urlsplit(link)
+            if parts.scheme not in ("http", "https") or (parts.hostname or "") != host:
+                continue
+            if not norm(link).startswith(norm(root)) or urlsplit(link).path.lower().endswith(DOC_EXT):
+                continue
+            queue.append(urldefrag(link)[0])
+    return links
+
+
+def test_every_style_is_present(world):
+    styles = Counter(world.styles().values())
+    assert set(styles) == set(STYLES)
+    assert sum(styles.values()) == 55
+
+
+def test_labels_cover_every_site_and_item(world):
+    rows = world.labels()
+    assert len(rows) == 55 * 43
+    assert {r["label"] for r in rows} == {"pass", "fail"}
+    for r in rows:
+        assert (r["label"] == "pass") == (r["problem"] in (None, "scanned", "offsite")), r
+
+
+def test_pass_items_are_reachable_and_served(world):
+    checked = 0
+    for host, style in world.styles().items():
+        rows = [r for r in world.labels_for(host) if r["label"] == "pass"]
+        if not rows:
+            continue
+        links = walk(world, host)
+        for r in rows:
+            url = r["evidence_url"]
+            assert url, r
+            assert norm(url) in links, (style, r["code"], url)
+            if urlsplit(url).hostname == host:
+                method = "HEAD" if url.endswith(DOC_EXT) else "GET"  # HEAD: no document bytes built
+                assert world.respond(method, url, {}).status == 200, (style, r["code"], url)
+            else:
+                assert not world.has_host(urlsplit(url).hostname), url  # off-site hosts are not served
+            checked += 1
+    assert checked > 1000
+
+
+def test_js_site_links_exist_only_after_script(world):
+    host = next(h for h, s in world.styles().items() if s == "jsinject")
+    static = walk(world, host, with_js=False)
+    scripted = walk(world, host, with_js=True)
+    passes = [r["evidence_url"] for r in world.labels_for(host) if r["label"] == "pass"]
+    assert passes and not any(norm(u) in static for u in passes)
+    assert all(norm(u) in scripted for u in passes)
+
+
+def test_failures_are_what_they_claim(world):
+    stubs = vocab()["stub"]
+    seen = Counter()
+    for host in world.hosts():
+        spec = world.spec(host)
+        if spec.site_problem:
+            continue
+        for r in world.labels_for(host):
+            url, problem = r["evidence_url"], r["problem"]
+            if problem == "missing":
+                assert url is None, r
+            elif problem == "broken":
+                assert world.respond("GET", url, {}).status == 404, r
+            elif problem == "placeholder":
+                frag = urldefrag(url)[1] if url and "#" in url else None
+                if url and url.startswith("javascript:") or frag in ("", "!"):
+                    pass  # '#', '#!' or javascript:void(0) written as the link target
+                else:
+                    body = decode(world.respond("GET", url, {}))
+                    assert any(s in body for s in stubs), r
+                    main = body.split("<main>", 1)[-1].split("</main>", 1)[0]
+                    assert not re.search(r"\.(pdf|docx|xlsx)", main), r
+            seen[problem] += 1
+    assert seen["placeholder"] and seen["broken"] and seen["missing"]
+
+
+def test_hijacked_site_has_no_lao_name(world):
+    for host, style in world.styles().items():
+        if style != "hijacked":
+            continue
+        body = world.respond("GET", world.spec(host).root, {}).body.decode("utf-8")
+        assert world.spec(host).lao.name_th not in body
+        assert {r["problem"] for r in world.labels_for(host)} == {"hijacked"}
+
+
+def test_tis620_site_sends_tis620_bytes(world):
+    host = next(h for h, s in world.styles().items() if s == "joomla")
+    spec = world.spec(host)
+    resp = world.respond("GET", spec.root + "index.php/ita-2565", {})
+    assert resp.header("Content-Type") == "text/html"  # no charset header: only the meta tag
+    with pytest.raises(UnicodeDecodeError):
+        resp.body.decode("utf-8")
+    text = resp.body.decode("tis-620")
+    assert spec.lao.full_name in text and 'charset=tis-620' in text
+    assert spec.lao.full_name.encode("tis-620") in resp.body
+
+
+def test_vendor_leftovers_present(world):
+    specs = [world.spec(h) for h in world.hosts()]
+    copied = [s for s in specs if s.other_lao_title]
+    commented = [s for s in specs if s.eit_comment]
+    assert copied and commented
+    s = copied[0]
+    body = decode(world.respond("GET", s.root, {}))
+    assert f"<title>{s.other_lao_title}</title>" in body
+    s = commented[0]
+    body = decode(world.respond("GET", s.root, {}))
+    assert s.eit_comment in body and s.eit_comment not in COMMENT.sub("", body)
+
+
+def test_same_seed_same_bytes():
+    a, b = mukdahan_world(seed=7), mukdahan_world(seed=7)
+    assert a.labels() == b.labels()
+    for host in a.hosts()[:12]:
+        links = [r["evidence_url"] for r in a.labels_for(host) if r["evidence_url"]][:4]
+        for url in [a.spec(host).root, *links]:
+            assert a.respond("GET", url, {}).body == b.respond("GET", url, {}).body, url
+    assert mukdahan_world(seed=8).styles() != a.styles()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_text_layer_has_planted_phrase(world):
+    done = scanned = 0
+    for host in world.hosts():
+        site = world.site(host)
+        for r in world.labels_for(host):
+            url = r["evidence_url"] or ""
+            if r["label"] != "pass" or not url.endswith(".pdf"):
+                continue
+            data = world.respond("GET", url, {}).body
+            assert data.startswith(b"%PDF")
+            out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+            if r["problem"] == "scanned":
+                assert out.strip() == "", url
+                scanned += 1
+            elif done < 3:
+                phrase = site.doc_title(r["code"])
+                assert " ".join(phrase.split()[:3]) in " ".join(out.split()), (phrase, out[:200])
+                done += 1
+            if done >= 3 and scanned >= 1:
+                return
+    pytest.fail(f"not enough PDFs found: text={done} scanned={scanned}")
