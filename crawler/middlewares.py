@@ -1,0 +1,197 @@
+"""Downloader middlewares of the OIT Watch crawler, plus the fault/target fallbacks they share.
+
+* ``TargetGuardMiddleware`` sets the forward proxy (``OIT_PROXY``) and refuses private/loopback
+  targets unless ``OIT_ALLOW_PRIVATE``; it runs for every request, so redirects are checked too.
+* ``ConditionalRequestMiddleware`` sends If-None-Match / If-Modified-Since for documents the
+  store already holds, so an unchanged document is neither downloaded nor extracted again.
+* ``BackoffRetryMiddleware`` retries transient errors with exponential backoff and honours
+  ``Retry-After`` (capped by ``OIT_RETRY_MAX_WAIT``).
+* ``TlsObserverMiddleware`` records expired / self-signed certificates as site flags (Scrapy does
+  not verify certificates, so such sites are still crawled).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from urllib.parse import urlsplit
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from crawler import faults, netguard
+
+logger = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+class TargetRefused(IgnoreRequest):
+    """A request to a private/loopback address was refused (status private_address_refused)."""
+
+    oit_status = "private_address_refused"
+
+
+class RedirectRefused(IgnoreRequest):
+    """A redirect the crawler does not follow: off the site (not for the home page) or a loop."""
+
+    def __init__(self, status: str, target: str):
+        super().__init__(f"{status}: {target}")
+        self.oit_status = status
+        self.target = target if status == "redirect_offsite" else None
+
+
+def classify_failure(failure) -> str:
+    """Named status for a failed request (crawler.faults)."""
+    return faults.classify_failure(failure)
+
+
+def classify_response(response) -> str | None:
+    """Named status for an unusable response, None for a readable one (crawler.faults)."""
+    return faults.classify_response(response)
+
+
+def playwright_abort_request(req) -> bool:
+    """Images, media, fonts and CSS are not needed to read a rendered page."""
+    return req.resource_type in {"image", "media", "font", "stylesheet"}
+
+
+# --------------------------------------------------------------------------- middlewares
+
+class TargetGuardMiddleware:
+    """Proxy every request through OIT_PROXY (if set) and refuse private targets."""
+
+    def __init__(self, crawler, proxy: str, allow_private: bool):
+        self.crawler = crawler
+        self.proxy = proxy
+        self.allow_private = allow_private
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        if not s.getbool("OIT_TARGET_GUARD_ENABLED", True):
+            raise NotConfigured("OIT_TARGET_GUARD_ENABLED is False")
+        return cls(crawler, s.get("OIT_PROXY") or "", s.getbool("OIT_ALLOW_PRIVATE"))
+
+    def _check_redirect(self, request) -> None:
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return
+        problem = faults.classify_redirect(chain, request.url)
+        if problem:
+            raise RedirectRefused(problem, request.url)
+        if request.meta.get("oit_role") == "home" or request.meta.get("oit_force"):
+            return
+        site = getattr(self.crawler.spider, "sites", {}).get(request.meta.get("oit_site"))
+        if site is not None and (urlsplit(request.url).hostname or "").lower() not in site.hosts:
+            raise RedirectRefused("redirect_offsite", request.url)
+
+    async def process_request(self, request, spider=None):
+        if self.proxy and "proxy" not in request.meta:
+            request.meta["proxy"] = self.proxy
+        if "oit_site" in request.meta:
+            self._check_redirect(request)
+        if self.allow_private:
+            return None
+        # Through the forward proxy the proxy resolves names, so only literal addresses and
+        # loopback names are judged here; direct requests also resolve (in a thread).
+        resolve = not request.meta.get("proxy")
+        try:
+            if resolve:
+                await asyncio.to_thread(netguard.check_target, request.url, False)
+            else:
+                netguard.check_target(request.url, False, resolve=False)
+        except netguard.RefusedTarget as exc:
+            raise TargetRefused(str(exc)) from exc
+        return None
+
+
+class ConditionalRequestMiddleware:
+    """Send validators for documents whose content the store already holds."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("OIT_CONDITIONAL_REQUESTS_ENABLED", True):
+            raise NotConfigured("OIT_CONDITIONAL_REQUESTS_ENABLED is False")
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        if request.meta.get("oit_kind") != "doc" or "oit_validators" in request.meta:
+            return None
+        store = getattr(self.crawler.spider, "store", None)
+        if store is None:
+            return None
+        v = store.validators(request.url)
+        if not v or not v.get("sha256") or not store.has_blob(v["sha256"]):
+            request.meta["oit_validators"] = None
+            return None
+        request.meta["oit_validators"] = v
+        if v.get("etag"):
+            request.headers[b"If-None-Match"] = v["etag"]
+        if v.get("last_modified"):
+            request.headers[b"If-Modified-Since"] = v["last_modified"]
+        return None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """RetryMiddleware that waits before retrying: Retry-After if the server gave one, else backoff."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("OIT_BACKOFF_RETRY_ENABLED", True):
+            raise NotConfigured("OIT_BACKOFF_RETRY_ENABLED is False")
+        o = cls(crawler.settings)
+        o.crawler = crawler
+        o.max_wait = crawler.settings.getfloat("OIT_RETRY_MAX_WAIT")
+        o.base = crawler.settings.getfloat("OIT_RETRY_BACKOFF_BASE")
+        return o
+
+    def _wait(self, request, retry_after: float | None) -> float:
+        attempt = request.meta.get("retry_times", 0)
+        if retry_after is not None:
+            return min(retry_after, self.max_wait)
+        return min(self.base * (2 ** attempt) * (0.5 + random.random()), self.max_wait)
+
+    async def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, f"HTTP {response.status}")
+        if retry is None:
+            return response
+        await asyncio.sleep(self._wait(request, faults.retry_after_seconds(response)))
+        return retry
+
+    async def process_exception(self, request, exception, spider=None):
+        if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        retry = self._retry(request, exception)
+        if retry is None:
+            return None
+        await asyncio.sleep(self._wait(request, None))
+        return retry
+
+
+class TlsObserverMiddleware:
+    """Record tls_expired / tls_self_signed flags from the certificate of site home pages."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("OIT_TLS_OBSERVER_ENABLED", True):
+            raise NotConfigured("OIT_TLS_OBSERVER_ENABLED is False")
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        spider = self.crawler.spider
+        if request.meta.get("oit_role") == "home" and response.url.startswith("https://"):
+            flags = faults.tls_flags(getattr(response, "certificate", None))
+            if flags and hasattr(spider, "add_site_flags"):
+                spider.add_site_flags(request.meta.get("oit_site"), flags)
+        if urlsplit(request.url).path == "/robots.txt" and response.status >= 500 and hasattr(spider, "note_robots_5xx"):
+            spider.note_robots_5xx(urlsplit(request.url).hostname or "")
+        return response

@@ -1,0 +1,515 @@
+"""The one spider: a broad crawl of many LAO sites, or a self-check of one (a crawl of one site).
+
+Each registry row is a site. A site starts at its registry URL (then its alternative URLs when
+that fails), its home page is fingerprinted to choose the platform adapter, the adapter's entry
+points are queued, and links are followed best-first: ITA/OIT hub pages first, then links whose
+text, context or URL match the catalog's priority terms. Each site has a page, depth and
+document budget and a per-site frontier, so the budget goes to the most relevant links and the
+memory of a site is freed when it ends. Documents are fetched within a size limit and their
+text is extracted in a limited subprocess. Off-site links are recorded, never fetched.
+Playwright renders only pages that need JavaScript.
+
+The spider yields flat evidence items (crawler/items.py); it judges nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import heapq
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+from scrapy.exceptions import NotConfigured
+
+from checks.evidence import Document, Link, Page
+from crawler import faults
+from crawler.adapters import ADAPTERS, get_adapter
+from crawler.fingerprint import fingerprint
+from crawler.items import DocumentEvidence, LinkEvidence, PageEvidence, SiteFinished, SiteStarted
+from crawler.middlewares import classify_failure, classify_response
+from crawler.parse import parse_page
+
+logger = logging.getLogger(__name__)
+
+#: Statuses we want to see in callbacks rather than have Scrapy drop (3xx redirects excluded).
+HANDLED_STATUSES = [304] + list(range(400, 600))
+HUB_BONUS = 1000
+TERM_BONUS = 60
+URL_TERM_BONUS = 30
+NAV_BONUS = 5
+DEPTH_PENALTY = 10
+ENTRY_PRIORITY = 5000
+HOME_PRIORITY = 10000
+
+
+def host_variants(url: str) -> set[str]:
+    """The URL's host and its www / non-www twin."""
+    host = (urlsplit(url).hostname or "").lower()
+    if not host:
+        return set()
+    twin = host[4:] if host.startswith("www.") else f"www.{host}"
+    return {host, twin}
+
+
+def norm_url(url: str) -> str:
+    """Key for per-site de-duplication: no fragment, lower-case scheme and host."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    return f"{host}{port}{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
+
+
+def url_extension(url: str) -> str:
+    suffix = PurePosixPath(unquote(urlsplit(url).path)).suffix
+    return suffix[1:].lower() if suffix else ""
+
+
+@dataclass
+class SiteRow:
+    """A registry row as the spider needs it."""
+
+    lao_id: str
+    urls: list[str]
+    name_th: str = ""
+    lao_type_th: str = ""
+    platform: str = ""
+    extra_urls: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, row) -> "SiteRow":
+        if isinstance(row, SiteRow):
+            return row
+        get = (lambda k, d=None: row.get(k, d)) if isinstance(row, dict) else (lambda k, d=None: getattr(row, k, d))
+        urls = list(get("urls") or []) or [u for u in [get("url", ""), *(get("alt_urls") or [])] if u]
+        return cls(lao_id=str(get("lao_id", "")), urls=urls, name_th=get("name_th", "") or "",
+                   lao_type_th=get("lao_type_th", "") or "", platform=get("platform", "") or "",
+                   extra_urls=list(get("extra_urls") or []))
+
+
+@dataclass
+class SiteState:
+    row: SiteRow
+    url_index: int = 0
+    hosts: set = field(default_factory=set)
+    final_url: str | None = None
+    platform: str = "generic"
+    adapter: object = None
+    status: str | None = None
+    failures: list = field(default_factory=list)
+    flags: set = field(default_factory=set)
+    seen: set = field(default_factory=set)
+    frontier: list = field(default_factory=list)
+    inflight: int = 0
+    pages_issued: int = 0
+    docs_issued: int = 0
+    rendered: int = 0
+    items: int = 0
+    pages_stored: int = 0
+    docs_stored: int = 0
+    seq: int = 0
+    trap: object = None
+
+
+class LaoSpider(scrapy.Spider):
+    name = "lao"
+
+    def __init__(self, sites=None, store=None, run_id=None, year=None, as_of=None, check=False, progress=None,
+                 registry=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if registry and not sites:
+            from oitwatch.registry import load_laos
+            sites = load_laos(registry)
+        self.rows = [SiteRow.of(r) for r in (sites or [])]
+        for row in self.rows:
+            self.validate_row(row)
+        self.store = store
+        self.run_id = run_id
+        self.year = year
+        self.as_of = as_of
+        self.check = check
+        self.progress = progress
+        self.sites: dict[str, SiteState] = {}
+        self._slot_free: asyncio.Event | None = None
+        self._robots_5xx: set[str] = set()
+
+    # ------------------------------------------------------------------ setup
+    @staticmethod
+    def validate_row(row: SiteRow) -> None:
+        """A pinned platform must exist; a row without any URL is crawled as status no_url."""
+        if not row.lao_id:
+            raise NotConfigured("registry row without lao_id")
+        if row.platform and row.platform not in ADAPTERS:
+            raise NotConfigured(f"{row.lao_id}: pinned platform {row.platform!r} does not exist "
+                                f"(known: {', '.join(sorted(ADAPTERS))})")
+        for url in row.urls:
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                raise NotConfigured(f"{row.lao_id}: not an http(s) URL: {url!r}")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.max_pages = s.getint("OIT_MAX_PAGES")
+        spider.max_depth = s.getint("OIT_MAX_DEPTH")
+        spider.max_docs = s.getint("OIT_MAX_DOCS")
+        spider.max_doc_bytes = s.getint("OIT_MAX_DOC_BYTES")
+        spider.page_maxsize = s.getint("OIT_PAGE_MAXSIZE")
+        spider.active_sites = max(1, s.getint("OIT_ACTIVE_SITES"))
+        spider.site_inflight = max(1, s.getint("OIT_SITE_INFLIGHT"))
+        spider.doc_ext = dict(s.getdict("OIT_DOC_EXTENSIONS"))
+        spider.doc_types = dict(s.getdict("OIT_DOC_CONTENT_TYPES"))
+        spider.skip_ext = set(s.getlist("OIT_SKIP_EXTENSIONS"))
+        spider.extract_timeout = s.getfloat("OIT_EXTRACT_TIMEOUT")
+        spider.extract_mem = s.getint("OIT_EXTRACT_MEM_MB")
+        spider.js_min_text = s.getint("OIT_JS_MIN_TEXT")
+        spider.js_min_links = s.getint("OIT_JS_MIN_LINKS")
+        spider.playwright = s.getbool("OIT_PLAYWRIGHT_ENABLED") and "playwright" in str(s.getdict("DOWNLOAD_HANDLERS"))
+        spider.playwright_max = s.getint("OIT_PLAYWRIGHT_MAX_PER_SITE")
+        spider.hub_re, spider.term_re = cls._term_patterns(s.getlist("OIT_HUB_TERMS"), spider.year)
+        return spider
+
+    @staticmethod
+    def _term_patterns(hub_terms, year):
+        terms = []
+        try:
+            from checks.catalog import latest_complete_year, priority_terms
+            terms = list(priority_terms(int(year) if year else latest_complete_year()))
+        except Exception:  # noqa: BLE001 - no catalog yet: hub terms alone still steer the crawl
+            logger.warning("checks.catalog.priority_terms unavailable; crawling by hub terms only")
+        hub = [t.lower() for t in hub_terms if t]
+        hub_re = re.compile(r"(?<![a-z])(" + "|".join(re.escape(t) for t in hub) + r")(?![a-z])") if hub else None
+        terms = sorted({t.lower() for t in terms if t and t.strip()}, key=len, reverse=True)
+        term_re = re.compile("|".join(re.escape(t) for t in terms)) if terms else None
+        return hub_re, term_re
+
+    # ------------------------------------------------------------------ start
+    async def start(self):
+        for row in self.rows:
+            while len(self.sites) >= self.active_sites:
+                self._slot_free = asyncio.Event()
+                await self._slot_free.wait()
+            start_url = row.urls[0] if row.urls else ""
+            yield SiteStarted(row.lao_id, start_url, row.name_th, row.lao_type_th)
+            if not row.urls:
+                yield SiteFinished(row.lao_id, "no_url", None, "generic", [], items=1)
+                continue
+            site = SiteState(row=row, trap=faults.TrapDetector())
+            site.items = 1
+            site.platform = row.platform or "generic"
+            self.sites[row.lao_id] = site
+            yield self._home_request(site)
+
+    def _release(self, site: SiteState) -> None:
+        self.sites.pop(site.row.lao_id, None)
+        if self._slot_free is not None:
+            self._slot_free.set()
+
+    # ------------------------------------------------------------------ requests
+    def _meta(self, site: SiteState, depth: int, role: str, kind: str, **extra) -> dict:
+        meta = {"oit_site": site.row.lao_id, "oit_depth": depth, "oit_role": role, "oit_kind": kind,
+                "handle_httpstatus_list": HANDLED_STATUSES,
+                "download_maxsize": self.max_doc_bytes if kind == "doc" else self.page_maxsize}
+        meta.update(extra)
+        return meta
+
+    def _home_request(self, site: SiteState) -> scrapy.Request:
+        url = site.row.urls[site.url_index]
+        site.hosts |= host_variants(url)
+        site.seen.add(norm_url(url))
+        site.inflight += 1
+        site.pages_issued += 1
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=HOME_PRIORITY,
+                              dont_filter=True, meta=self._meta(site, 0, "home", "page"))
+
+    def _enqueue(self, site: SiteState, url: str, depth: int, kind: str, score: float, force: bool = False) -> None:
+        key = norm_url(url)
+        if key in site.seen:
+            return
+        if not force and not site.trap.admit(url):
+            site.flags.add("trap_suspected")
+            return
+        site.seen.add(key)
+        site.seq += 1
+        heapq.heappush(site.frontier, (-score, site.seq, url, depth, kind))
+
+    def _pump(self, site: SiteState) -> list:
+        out = []
+        while site.inflight < self.site_inflight and site.frontier:
+            neg, _, url, depth, kind = heapq.heappop(site.frontier)
+            if kind == "doc":
+                if site.docs_issued >= self.max_docs:
+                    site.flags.add("budget_exhausted")
+                    continue
+                site.docs_issued += 1
+                cb = self.parse_document
+            else:
+                if site.pages_issued >= self.max_pages:
+                    site.flags.add("budget_exhausted")
+                    continue
+                site.pages_issued += 1
+                cb = self.parse_page
+            site.inflight += 1
+            out.append(scrapy.Request(url, callback=cb, errback=self.on_error, dont_filter=True,
+                                      priority=int(min(-neg, ENTRY_PRIORITY)),
+                                      meta=self._meta(site, depth, "page", kind)))
+        return out
+
+    def _emit(self, site: SiteState, out: list, item) -> None:
+        site.items += 1
+        out.append(item)
+
+    def _settle(self, site: SiteState, out: list) -> list:
+        """After a response of `site` was handled: release more requests, or finish the site."""
+        site.inflight -= 1
+        out.extend(self._pump(site))
+        if site.inflight <= 0 and not site.frontier:
+            status = site.status or "ok"
+            flags = set(site.flags)
+            if any(h in self._robots_5xx for h in site.hosts):
+                flags.add("robots_5xx")
+            out.append(SiteFinished(site.row.lao_id, status, site.final_url, site.platform, sorted(flags),
+                                    pages=site.pages_stored, documents=site.docs_stored, items=site.items))
+            self._release(site)
+        return out
+
+    # ------------------------------------------------------------------ hooks for middlewares
+    def add_site_flags(self, lao_id: str | None, flags) -> None:
+        site = self.sites.get(lao_id or "")
+        if site is not None:
+            site.flags.update(flags)
+
+    def note_robots_5xx(self, host: str) -> None:
+        self._robots_5xx.add(host.lower())
+
+    # ------------------------------------------------------------------ scoring
+    def _score(self, text: str, url: str, in_nav: bool, depth: int) -> tuple[float, bool]:
+        low = text.lower()
+        low_url = unquote(url).lower()
+        hub = bool(self.hub_re and (self.hub_re.search(low) or self.hub_re.search(urlsplit(low_url).path)))
+        score = HUB_BONUS if hub else 0
+        if self.term_re is not None:
+            hits = len(set(self.term_re.findall(low)))
+            score += TERM_BONUS * min(hits, 3)
+            if self.term_re.search(low_url):
+                score += URL_TERM_BONUS
+        if in_nav:
+            score += NAV_BONUS
+        return score - DEPTH_PENALTY * depth, hub
+
+    def _doc_kind(self, url: str) -> str | None:
+        return self.doc_ext.get(url_extension(url))
+
+    # ------------------------------------------------------------------ callbacks
+    async def parse_page(self, response):
+        site = self.sites.get(response.meta.get("oit_site"))
+        if site is None:
+            return
+        out: list = []
+        try:
+            kind = self._response_doc_kind(response)
+            if kind and response.status < 300 and response.meta.get("oit_role") != "home":
+                site.docs_issued += 1
+                await self._document(site, response, kind, out)
+            else:
+                self._page(site, response, out)
+        except Exception:  # noqa: BLE001 - one odd page must not stop the site
+            logger.exception("error handling %s", response.url)
+        for x in self._settle(site, out):
+            yield x
+
+    async def parse_document(self, response):
+        site = self.sites.get(response.meta.get("oit_site"))
+        if site is None:
+            return
+        out: list = []
+        try:
+            kind = self._response_doc_kind(response) or self._doc_kind(response.url) or "other"
+            if self._is_html(response) and response.status < 300 and not self._doc_kind(response.url):
+                self._page(site, response, out)
+            else:
+                await self._document(site, response, kind, out)
+        except Exception:  # noqa: BLE001
+            logger.exception("error handling document %s", response.url)
+        for x in self._settle(site, out):
+            yield x
+
+    def on_error(self, failure):
+        request = failure.request
+        site = self.sites.get(request.meta.get("oit_site"))
+        if site is None:
+            return []
+        out: list = []
+        status = getattr(failure.value, "oit_status", None) or classify_failure(failure)
+        role, kind, depth = request.meta.get("oit_role"), request.meta.get("oit_kind"), request.meta.get("oit_depth", 0)
+        url = request.meta.get("redirect_urls", [request.url])[0]
+        if role == "home":
+            self._home_failed(site, url, 0, status, out)
+        elif request.meta.get("playwright") and request.meta.get("oit_static"):
+            page, links = request.meta["oit_static"]
+            self._emit(site, out, PageEvidence(site.row.lao_id, page))
+            self._emit(site, out, LinkEvidence(site.row.lao_id, links))
+            site.pages_stored += 1
+        elif kind == "doc":
+            doc = Document(url=url, status=0, kind=self._doc_kind(url) or "other", fetch_error=status,
+                           extract_status="too_large" if status == "too_large" else "fetch_error")
+            self._emit(site, out, DocumentEvidence(site.row.lao_id, doc))
+            site.docs_stored += 1
+        else:
+            page = Page(url=url, status=0, depth=depth, fetch_error=status)
+            self._emit(site, out, PageEvidence(site.row.lao_id, page))
+            target = getattr(failure.value, "target", None)
+            if target:   # where an on-site URL redirects off-site: kept as a link, not fetched
+                self._emit(site, out, LinkEvidence(site.row.lao_id, [Link(
+                    source_url=url, href=target, url=target, kind="redirect")]))
+            site.pages_stored += 1
+        return self._settle(site, out)
+
+    # ------------------------------------------------------------------ pages
+    @staticmethod
+    def _is_html(response) -> bool:
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+        return isinstance(response, scrapy.http.TextResponse) and ("html" in ctype or "xml" in ctype or not ctype)
+
+    def _response_doc_kind(self, response) -> str | None:
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
+        if ctype in self.doc_types:
+            return self.doc_types[ctype]
+        if ctype in ("application/octet-stream", "application/force-download", "binary/octet-stream", ""):
+            return self._doc_kind(response.url)
+        return None
+
+    def _home_failed(self, site: SiteState, url: str, http_status: int, status: str, out: list) -> None:
+        site.failures.append(status)
+        self._emit(site, out, PageEvidence(site.row.lao_id, Page(url=url, status=http_status, depth=0,
+                                                                  fetch_error=status)))
+        site.pages_stored += 1
+        if site.url_index + 1 < len(site.row.urls):
+            site.url_index += 1
+            out.append(self._home_request(site))
+        else:
+            site.status = site.failures[0]
+
+    def _page(self, site: SiteState, response, out: list) -> None:
+        meta = response.meta
+        depth, role = meta.get("oit_depth", 0), meta.get("oit_role")
+        requested = meta.get("redirect_urls", [None])[0]
+        problem = classify_response(response) if response.status != 200 or self._is_html(response) else None
+        if response.status >= 300 and not problem:
+            problem = "not_found"
+        if problem and problem != "soft_404" or (problem == "soft_404" and role == "home"):
+            if role == "home":
+                self._home_failed(site, requested or response.url, response.status, problem, out)
+            else:
+                self._emit(site, out, PageEvidence(site.row.lao_id, Page(
+                    url=response.url, status=response.status, depth=depth, fetch_error=problem,
+                    requested_url=requested, size=len(response.body))))
+                site.pages_stored += 1
+            return
+        if not self._is_html(response):
+            self._emit(site, out, PageEvidence(site.row.lao_id, Page(
+                url=response.url, status=response.status, depth=depth, requested_url=requested,
+                content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+                size=len(response.body))))
+            site.pages_stored += 1
+            return
+        html = response.text
+        parsed = parse_page(response.url, html)
+        if role == "home":
+            site.status = "ok"
+            site.final_url = response.url
+            site.hosts |= host_variants(response.url)
+            adapter = get_adapter(site.row.platform) if site.row.platform else fingerprint(
+                response.url, html, parsed.generator)
+            site.adapter, site.platform = adapter, adapter.name
+            for u in site.row.extra_urls:   # URLs an LAO plans to submit: fetched even off-site, not followed
+                self._enqueue(site, u, 1, "doc" if self._doc_kind(u) else "page", ENTRY_PRIORITY * 2, force=True)
+            for u in adapter.entry_points(response.url, html):
+                self._enqueue(site, u, 1, "page", ENTRY_PRIORITY)
+        rendered = bool(meta.get("playwright"))
+        own_links = [l for l in parsed.links if l.url and (urlsplit(l.url).hostname or "").lower() in site.hosts]
+        title_text = f"{parsed.title} {unquote(response.url)}"
+        is_hub = bool(self.hub_re and self.hub_re.search(title_text.lower()))
+        needs_js = parsed.script_count > 0 and (
+            parsed.body_text_len < self.js_min_text or (is_hub and len(own_links) < self.js_min_links))
+        page = Page(url=response.url, status=response.status, title=parsed.title, text=parsed.text, depth=depth,
+                    content_type="text/html", rendered=rendered, requested_url=requested, size=len(response.body))
+        if needs_js and not rendered:
+            if self.playwright and site.rendered < self.playwright_max:
+                site.rendered += 1
+                site.inflight += 1
+                out.append(response.request.replace(
+                    dont_filter=True, callback=self.parse_page, errback=self.on_error,
+                    meta={**meta, "playwright": True, "oit_static": (page, parsed.links)}))
+                return
+            site.flags.add("js_needed")
+        if rendered:
+            site.flags.add("js_rendered")
+        self._emit(site, out, PageEvidence(site.row.lao_id, page))
+        self._emit(site, out, LinkEvidence(site.row.lao_id, parsed.links))
+        site.pages_stored += 1
+        if depth >= self.max_depth:
+            return
+        for link in own_links:
+            if link.kind == "form":
+                continue
+            url = link.url
+            ext = url_extension(url)
+            if ext in self.skip_ext:
+                continue
+            kind = "doc" if ext in self.doc_ext else "page"
+            score, _ = self._score(f"{link.text} {link.context}", url, link.in_nav, depth + 1)
+            if is_hub:
+                score += TERM_BONUS
+            self._enqueue(site, url, depth + 1, kind, score)
+        if parsed.meta_refresh and (urlsplit(parsed.meta_refresh).hostname or "").lower() in site.hosts:
+            self._enqueue(site, parsed.meta_refresh, depth, "page", HUB_BONUS)
+
+    # ------------------------------------------------------------------ documents
+    async def _document(self, site: SiteState, response, kind: str, out: list) -> None:
+        meta = response.meta
+        url = meta.get("redirect_urls", [response.url])[0]
+        store = self.store
+        validators = meta.get("oit_validators")
+        reused = False
+        if response.status == 304 and validators:
+            blob = store.blob(validators["sha256"])
+            doc = Document(url=url, status=200, kind=validators.get("kind") or kind, size=validators.get("size") or 0,
+                           sha256=validators["sha256"], text=blob["text"] if blob else None,
+                           extract_status=(blob or {}).get("extract_status") or "ok", pages=(blob or {}).get("pages"))
+            reused = True
+        elif response.status >= 300:
+            doc = Document(url=url, status=response.status, kind=kind,
+                           fetch_error=classify_response(response) or "not_found", extract_status="fetch_error")
+        else:
+            body = response.body
+            sha = hashlib.sha256(body).hexdigest()
+            blob = store.blob(sha) if store is not None else None
+            if blob is not None:
+                doc = Document(url=url, status=response.status, kind=blob.get("kind") or kind, size=len(body),
+                               sha256=sha, text=blob["text"], extract_status=blob.get("extract_status") or "ok",
+                               pages=blob.get("pages"))
+                reused = True
+            else:
+                from crawler.extract import extract_document_async
+                res = await extract_document_async(body, kind, timeout_s=self.extract_timeout,
+                                                   mem_mb=self.extract_mem)
+                doc = Document(url=url, status=response.status, kind=kind, size=len(body), sha256=sha,
+                               text=res.text, extract_status=res.status, pages=res.pages)
+            if store is not None:
+                h = response.headers
+                etag = (h.get(b"ETag") or b"").decode("latin-1") or None
+                lm = (h.get(b"Last-Modified") or b"").decode("latin-1") or None
+                if etag or lm:
+                    store.save_validators(url, etag=etag, last_modified=lm, sha256=sha, kind=doc.kind,
+                                          size=len(body))
+        self._emit(site, out, DocumentEvidence(site.row.lao_id, doc, reused=reused))
+        site.docs_stored += 1
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
