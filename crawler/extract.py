@@ -203,6 +203,7 @@ class CharsetRepairMiddleware:
     """Downloader middleware: re-decode HTML responses whose declared charset is wrong.
 
     Setting OIT_CHARSET_REPAIR_ENABLED (default True). Only text responses are touched.
+    Register it below HttpCompressionMiddleware (590), e.g. at 580, so it sees decoded bodies.
     """
 
     def __init__(self, stats=None):
@@ -221,6 +222,8 @@ class CharsetRepairMiddleware:
 
         if not isinstance(response, TextResponse) or not response.body:
             return response
+        if response.headers.get(b"Content-Encoding"):
+            return response  # still compressed: this middleware must sit below HttpCompression (590)
         better = repair_encoding(response.body, response.encoding)
         if better is None or better == response.encoding:
             return response

@@ -141,6 +141,8 @@ def _classify_one(e: BaseException) -> str | None:
         return None
     if "DownloadCancelledError" in names and "max size" in msg:
         return "too_large"
+    if "TimeoutError" in names and type(e).__module__.startswith("playwright"):
+        return "js_never_settles"  # a rendered page that never reached the awaited load state
     if names & {"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeoutError"}:
         return "timeout"
     if names & {"CannotResolveHostError", "DNSLookupError", "NoResolverError", "gaierror"}:
@@ -170,7 +172,7 @@ def _classify_one(e: BaseException) -> str | None:
 
 
 _PRIORITY = ("private_address_refused", "robots_disallowed", "too_many_redirects", "too_large",
-             "blocked", "server_error", "not_found", "soft_404", "timeout", "dns_error", "tls_error",
+             "blocked", "server_error", "not_found", "soft_404", "js_never_settles", "timeout", "dns_error", "tls_error",
              "connection_refused", "connection_reset")
 
 
