@@ -194,9 +194,9 @@ def plan_items(seed, host: str, style: str, tier: str, as_of: date) -> dict[str,
     """Plan the 43 items of one site according to its style and quality tier."""
     plans: dict[str, ItemPlan] = {}
     p_defect = TIER_DEFECT[tier]
+    r = rng(seed, host, "items")  # one stream per site (seeding a Random per item is slow)
     for item in items():
         code = item["code"]
-        r = rng(seed, host, "item", code)
         form = _default_form(r, item)
         if code == "O9":
             form = "social"
@@ -323,7 +323,7 @@ def spec_labels(spec: SiteSpec, site=None) -> list[dict]:
 class GeneratedWorld:
     """A World of planned sites; site objects are built on demand and kept in a bounded LRU."""
 
-    def __init__(self, specs_by_host=None, *, spec_factory=None, hosts=None, site_cache: int = 256, doc_cache: int = 256):
+    def __init__(self, specs_by_host=None, *, spec_factory=None, hosts=None, known=None, site_cache: int = 256, doc_cache: int = 256):
         self._specs = specs_by_host or {}
         self._factory = spec_factory
         self._hosts = hosts
@@ -331,13 +331,24 @@ class GeneratedWorld:
         self._site_cache = site_cache
         self._docs: OrderedDict[tuple[str, str], SimResponse] = OrderedDict()
         self._doc_cache = doc_cache
+        self._spec_lru: OrderedDict[str, SiteSpec] = OrderedDict()
+        self._known = known
 
     # -- specs and sites
     def spec(self, host: str) -> SiteSpec | None:
         host = host.lower().split(":")[0]
         spec = self._specs.get(host)
         if spec is None and self._factory is not None:
-            spec = self._factory(host)
+            site = self._sites.get(host)
+            if site is not None:
+                return site.spec
+            spec = self._spec_lru.get(host)
+            if spec is None:
+                spec = self._factory(host)
+                if spec is not None:
+                    self._spec_lru[host] = spec
+                    if len(self._spec_lru) > self._site_cache * 4:
+                        self._spec_lru.popitem(last=False)
         return spec
 
     def site(self, host: str):
@@ -367,6 +378,8 @@ class GeneratedWorld:
         host = host.lower().split(":")[0]
         if host in self._specs:
             return True
+        if self._known is not None:
+            return self._known(host)
         return self._factory is not None and self.spec(host) is not None
 
     def profile(self, host: str) -> HostProfile:

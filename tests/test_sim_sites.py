@@ -215,3 +215,39 @@ def test_pdf_text_layer_has_planted_phrase(world):
             if done >= 3 and scanned >= 1:
                 return
     pytest.fail(f"not enough PDFs found: text={done} scanned={scanned}")
+
+
+def test_national_world_answers_lazily_with_bounded_memory():
+    import csv as _csv
+    import random
+    import tracemalloc
+
+    from oitsim.generator import REGISTRY_PATH
+    from oitsim.national import national_registry_rows, national_world
+
+    world = national_world(seed=11, count=7850, site_cache=64, doc_cache=16)
+    rows = list(national_registry_rows(seed=11, count=7850))
+    assert len(rows) == 7850 and len({r["lao_id"] for r in rows}) == 7850
+    with open(REGISTRY_PATH, encoding="utf-8") as fh:
+        assert list(rows[0]) == next(_csv.reader(fh))
+    hosts = [urlsplit(r["url"]).hostname for r in rows if r["url"]]
+    assert len(set(hosts)) == len(hosts) and all(world.has_host(h) for h in hosts[:50])
+    assert not world.has_host("example.invalid")
+    r = random.Random(3)
+    sample = r.sample(hosts, 40)
+    for host in sample:
+        spec = world.spec(host)
+        resp = world.respond("GET", spec.root, {})
+        assert resp.status == 200, host
+        if spec.style not in ("hijacked", "jsinject", "legacy"):
+            assert spec.lao.name_th in decode(resp)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for host in r.sample(hosts, 400):
+        world.respond("GET", world.spec(host).root, {})
+    grown = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    assert len(world._sites) <= 64
+    assert grown < 40_000_000, grown
+    again = national_world(seed=11, count=7850)
+    assert again.respond("GET", world.spec(sample[0]).root, {}).body == world.respond("GET", world.spec(sample[0]).root, {}).body

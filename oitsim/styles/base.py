@@ -368,13 +368,21 @@ class BaseSite:
             return f'<!-- <a href="{self.spec.eit_comment}" target="_blank"><img src="images/eit.png"> EIT</a> -->'
         return ""
 
+    def _part(self, name: str) -> str:
+        """Site-constant page parts (banner, navbar, ...) rendered once per site."""
+        cache = self.__dict__.setdefault("_parts", {})
+        out = cache.get(name)
+        if out is None:
+            out = cache[name] = getattr(self, name)()
+        return out
+
     def chrome(self, page_title: str | None, main_html: str, *, head: str = "", body_end: str = "") -> str:
         charset = f'<meta http-equiv="Content-Type" content="text/html; charset={self.charset}">' if self.charset != "utf-8" else '<meta charset="utf-8">'
         return (
             f'<!DOCTYPE html><html lang="th"><head>{charset}<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(self.title(page_title))}</title>{self.head_extra()}{self.css()}{head}</head><body>"
-            f"{self.banner()}{self.navbar()}<div class=\"wrap\"><main>{main_html}</main><aside>{self.sidebar()}</aside></div>"
-            f"{self.leftovers()}{self.footer()}{body_end}</body></html>"
+            f"<title>{esc(self.title(page_title))}</title>{self._part('head_extra')}{self._part('css')}{head}</head><body>"
+            f"{self._part('banner')}{self._part('navbar')}<div class=\"wrap\"><main>{main_html}</main><aside>{self._part('sidebar')}</aside></div>"
+            f"{self.leftovers()}{self._part('footer')}{body_end}</body></html>"
         )
 
     def home_main(self) -> str:
