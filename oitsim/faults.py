@@ -281,6 +281,11 @@ def _huge_html(size: int = 50 * 1024 * 1024) -> bytes:
     return head + b"x" * (size - len(head) - 20) + b"</p></body></html>"
 
 
+def _warm() -> None:
+    for build in (_gzip_bomb, _huge_html, hang_pdf, encrypted_pdf, _report_pdf):
+        build()
+
+
 # --------------------------------------------------------------------------- pages
 
 def _name(kind: FaultKind) -> str:
@@ -353,6 +358,9 @@ class FaultWorld:
         self._lock = threading.Lock()
         self._seen: dict[tuple[str, str], int] = {}
         self.requests: list[tuple[float, str, str]] = []
+        # Build the big bodies now, off the request path: on a loaded machine building them on
+        # first request would look like a slow server to the crawler.
+        threading.Thread(target=_warm, name="fault-world-warm", daemon=True).start()
 
     # World protocol
     def has_host(self, host: str) -> bool:
