@@ -160,6 +160,8 @@ class SimServer:
     ``latency_ms`` / ``bandwidth_kbps``: when not None, they replace every host's profile values.
     ``stats`` counts requests, CONNECTs, TLS handshakes, faults and answers by status;
     ``host_counts`` counts requests per host; ``log`` keeps the last ``log_size`` (method, url, status).
+    ``world.respond`` runs in the event loop thread: a slow answer (a generated PDF) delays the
+    others, which is the price of determinism without locks in the World.
     """
 
     def __init__(self, world, host: str = "127.0.0.1", port: int = 0, latency_ms: int | None = None,
@@ -281,8 +283,7 @@ class SimServer:
                 asyncio.LimitOverrunError, OSError):
             pass
         except asyncio.CancelledError:
-            writer.transport.abort()
-            raise
+            writer.transport.abort()  # server stopping; ending quietly keeps asyncio from logging it
         except Exception:  # a bug here must not kill the server
             log.exception("oitsim: connection handler failed")
             self.stats["handler_errors"] += 1

@@ -131,7 +131,7 @@ class CertificateAuthority:
     both are created when missing and reused when present. Thread-safe.
     """
 
-    def __init__(self, ca_dir: str | os.PathLike | None = None, cache_size: int = 4096):
+    def __init__(self, ca_dir: str | os.PathLike | None = None, cache_size: int = 1024):
         self.ca_dir = Path(ca_dir) if ca_dir else Path(tempfile.mkdtemp(prefix="oitsim-ca-"))
         self.ca_dir.mkdir(parents=True, exist_ok=True)
         self.cert_path = self.ca_dir / "ca.pem"
