@@ -65,6 +65,23 @@ def html_response(body: str, *, status: int = 200, charset: str = "utf-8", heade
     return SimResponse(status, [("Content-Type", ctype), *extra], data)
 
 
+def scene_svg(color: str, accent: str, variant: int) -> str:
+    """A banner landscape: sky, sun, hills, river and a stupa silhouette (stands in for the photo banner)."""
+    h1 = 60 + variant % 25
+    h2 = 80 + variant % 17
+    return (
+        '<svg class="scene" viewBox="0 0 640 150" preserveAspectRatio="xMidYMid slice" aria-hidden="true">'
+        f'<defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#bfe3ff"/><stop offset="1" stop-color="#fff6dc"/></linearGradient></defs>'
+        '<rect width="640" height="150" fill="url(#sky)"/><circle cx="520" cy="40" r="22" fill="#ffd36b"/>'
+        f'<polygon points="0,150 0,{h1} 90,{h1 - 35} 170,{h1 + 5} 260,{h1 - 30} 360,{h1 + 10} 460,{h1 - 20} 560,{h1 + 5} 640,{h1 - 15} 640,150" fill="#7fae6a"/>'
+        f'<polygon points="0,150 0,{h2} 120,{h2 - 20} 240,{h2 + 8} 380,{h2 - 18} 520,{h2 + 6} 640,{h2 - 10} 640,150" fill="#4f8a4a"/>'
+        '<path d="M0 132 C160 118 300 146 460 128 S620 122 640 126 L640 150 L0 150Z" fill="#6fa8dc" opacity=".85"/>'
+        f'<g transform="translate({300 + variant % 200},{h2 - 52})" fill="{accent}"><rect x="-18" y="40" width="36" height="12"/>'
+        '<rect x="-12" y="30" width="24" height="10"/><path d="M-10 30 Q0 -8 10 30Z"/><rect x="-1" y="-14" width="2" height="12"/></g>'
+        "</svg>"
+    )
+
+
 def seal_svg(label: str, color: str, accent: str, size: int = 96) -> str:
     """A round seal-like emblem (rings, rays, lotus) with the LAO's short name."""
     rays = "".join(
@@ -294,14 +311,16 @@ class BaseSite:
             "<style>"
             "body{margin:0;font-family:'Laksaman','Garuda','Loma','Sarabun',sans-serif;background:#f4f5f7;color:#222;font-size:16px}"
             f".topbar{{background:{c};color:#fff;font-size:13px;padding:4px 24px;opacity:.92}}"
-            f".banner{{display:flex;align-items:center;gap:18px;padding:18px 28px;background:linear-gradient(90deg,{c},{c}cc 55%,{accent}99);color:#fff}}"
+            f".banner{{position:relative;overflow:hidden;display:flex;align-items:center;gap:18px;padding:22px 28px;min-height:110px;background:{c};color:#fff}}"
+            ".banner .scene{position:absolute;right:0;top:0;height:100%;width:62%;opacity:.95;-webkit-mask-image:linear-gradient(90deg,transparent,#000 35%);mask-image:linear-gradient(90deg,transparent,#000 35%)}"
+            ".banner .seal,.banner .bt{position:relative;z-index:1}"
             ".banner h1{margin:0;font-size:30px;text-shadow:0 2px 3px rgba(0,0,0,.35)}.banner p{margin:4px 0 0;font-size:15px}"
             f"nav.main{{background:#fff;border-bottom:3px solid {accent};padding:0 20px;display:flex;flex-wrap:wrap}}"
             f"nav.main a,nav.main span{{display:inline-block;padding:11px 14px;color:{c};text-decoration:none;font-weight:bold;font-size:15px}}"
             ".dropdown{position:relative;display:inline-block}.dropdown .menu{display:none;position:absolute;background:#fff;min-width:260px;box-shadow:0 4px 10px rgba(0,0,0,.2);z-index:5}"
             ".dropdown:hover .menu{display:block}.dropdown .menu a{display:block;font-weight:normal;padding:7px 12px}"
-            ".wrap{display:flex;gap:20px;max-width:1180px;margin:18px auto;padding:0 12px}main{flex:3;background:#fff;padding:18px 22px;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.08)}"
-            "aside{flex:1;min-width:220px}aside .box{background:#fff;border-radius:6px;margin-bottom:14px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.08)}"
+            ".wrap{display:flex;gap:20px;max-width:1180px;margin:18px auto;padding:0 12px}main{flex:3;min-width:0;background:#fff;padding:18px 22px;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.08)}"
+            "aside{flex:0 0 270px;min-width:0}aside .box{background:#fff;border-radius:6px;margin-bottom:14px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.08)}"
             f"aside h3{{margin:0 0 8px;font-size:16px;color:{c};border-bottom:2px solid {light};padding-bottom:4px}}"
             f"h2{{color:{c};border-left:5px solid {accent};padding-left:10px;font-size:20px}}"
             ".cards{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}.card{border:1px solid #e3e3e3;border-radius:6px;overflow:hidden;background:#fff}"
@@ -311,8 +330,13 @@ class BaseSite:
             f"table.t{{border-collapse:collapse;width:100%}}table.t td,table.t th{{border:1px solid #ccc;padding:6px 8px;font-size:14px;vertical-align:top}}table.t th{{background:{light}}}"
             f".btn{{display:inline-block;background:{accent};color:#222;padding:3px 10px;border-radius:4px;text-decoration:none;font-size:13px}}"
             ".exec{display:flex;gap:12px;align-items:center;border-bottom:1px solid #eee;padding:8px 0}.avatar{width:64px;height:78px;background:#ccd;border-radius:4px}"
-            "</style>"
+            + self.style_css()
+            + "</style>"
         )
+
+    def style_css(self) -> str:
+        """Extra CSS of a style (layout variant)."""
+        return ""
 
     def head_extra(self) -> str:
         out = ""
@@ -333,7 +357,7 @@ class BaseSite:
         sub = f"{self.v['contact']['amphoe_word']}{self.lao.amphoe_th} {self.province_phrase()}"
         return (
             f'<div class="topbar">{self.v["ui"]["welcome"]} {esc(self.lao.full_name)} · {esc(self.v["ui"]["slogan"])}</div>'
-            f'<header class="banner">{seal_svg(self.lao.short_name, c, accent)}<div><h1>{esc(self.lao.full_name)}</h1>'
+            f'<header class="banner">{scene_svg(c, accent, self.spec.variant)}{seal_svg(self.lao.short_name, c, accent)}<div class="bt"><h1>{esc(self.lao.full_name)}</h1>'
             f"<p>{esc(sub)}</p></div></header>"
         )
 

@@ -49,6 +49,31 @@ class InthaiSite(BaseSite):
             + f'<div class="box"><h3>{esc(self.v["ui"]["oit"])}</h3><ul style="padding-left:18px;font-size:14px">{"".join(menu)}</ul></div>'
         )
 
+    def style_css(self):
+        c, light, accent = self.palette
+        return (
+            ".wrap{flex-direction:row-reverse}nav.main{background:#333;border-bottom:4px solid " + accent + "}nav.main a{color:#fff}"
+            ".ticker{background:" + light + ";padding:6px 10px;border-radius:4px;margin-bottom:12px;white-space:nowrap;overflow:hidden}"
+            ".nlist li{padding:6px 0;border-bottom:1px dashed #ddd;list-style:none}.nlist li:before{content:'\\25B8';color:" + c + ";margin-right:6px}"
+            ".nlist{padding:0}.gal{display:grid;grid-template-columns:repeat(4,1fr);gap:8px}.gal div{height:90px;border-radius:4px}"
+        )
+
+    def home_main(self):
+        u = self.v["ui"]
+        ticker = " · ".join(esc(t) for _, t in self.news[:3])
+        rows = "".join(
+            f'<li><a href="{self.href(self.news_path(i))}">{esc(t)}</a> <span class="date">({esc(self.fmt_date(d, i))})</span></li>'
+            for i, (d, t) in enumerate(self.news[:7])
+        )
+        gal = "".join(
+            f"<div style='background:linear-gradient(160deg,hsl({(self.spec.variant + i * 61) % 360},50%,65%),hsl({(self.spec.variant + i * 61 + 30) % 360},45%,40%))'></div>"
+            for i in range(8)
+        )
+        return (
+            f"<div class='ticker'>{ticker}</div><h2>{u['news']}</h2><ul class='nlist'>{rows}</ul>"
+            f"<h2>{u['activities']}</h2><div class='gal'>{gal}</div>"
+        )
+
     def build_style(self):
         self.add(self.ita_entry_path(), self.ita_menu)
 

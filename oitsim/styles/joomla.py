@@ -44,6 +44,14 @@ class JoomlaSite(BaseSite):
     def home(self):
         return self.page_response(self.chrome(None, self.home_main()), header_charset=self.spec.variant % 2 == 0)
 
+    def style_css(self):
+        c, light, accent = self.palette
+        return (
+            "body{background:" + light + "}.banner,nav.main,.wrap,footer{max-width:1000px;margin-left:auto;margin-right:auto}"
+            ".wrap{background:#fff;margin-top:0;padding:14px;border:1px solid #ddd}main,aside .box{box-shadow:none}"
+            "nav.main{background:" + c + "}nav.main a{color:#fff}.breadcrumb{font-size:13px;color:#666;margin-bottom:10px}"
+        )
+
     def ita_page(self):
         u = self.v["ui"]
         out = [f"<div class='item-page'><h2>{esc(u['oit_year_page'].format(y=2565))}</h2><table class='t'>"]

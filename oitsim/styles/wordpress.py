@@ -59,6 +59,37 @@ class WordPressSite(BaseSite):
     def footer_credit(self):
         return " · Proudly powered by WordPress"
 
+    def style_css(self):
+        c, light, accent = self.palette
+        return (
+            "body{background:#fff;font-size:17px}nav.main{background:#222;border:0}nav.main a{color:#eee;font-weight:normal}"
+            "main{box-shadow:none;padding:0 10px}aside .box{box-shadow:none;border:1px solid #eee;border-radius:0}"
+            "article.post{border-bottom:1px solid #eee;padding:10px 0 18px}.entry-title{font-size:22px;margin:0 0 4px}"
+            ".entry-title a{color:#111;text-decoration:none}.entry-meta{color:#777;font-size:13px}.more-link{font-size:14px}"
+            "h2{border-left:0;padding-left:0}"
+        )
+
+    def home_main(self):
+        u = self.v["ui"]
+        posts = []
+        for i, (d, t) in enumerate(self.news[:5]):
+            posts.append(
+                f"<article class='post'><h2 class='entry-title'><a href=\"{self.href(self.news_path(i))}\">{esc(t)}</a></h2>"
+                f"<div class='entry-meta'>{esc(self.fmt_date(d, i))} · {self.v['wp']['by']} {self.v['wp']['admin']}</div>"
+                f"<p>{esc(self.lao.full_name)} {esc(t)} …</p><a class='more-link' href=\"{self.href(self.news_path(i))}\">{u['read_more']} &rarr;</a></article>"
+            )
+        return "".join(posts)
+
+    def sidebar(self):
+        u = self.v["ui"]
+        recent = "".join(f'<li><a href="{self.href(self.news_path(i))}">{esc(t)}</a></li>' for i, (_, t) in enumerate(self.news[:5]))
+        return (
+            f"<div class='box widget_search'><form role='search' action='{self.href('')}'><input name='s' placeholder='{u['search']}'></form></div>"
+            f"<div class='box'><a class='itabanner' href='{self.href(self.ita_entry_path())}'>{u['ita_full']}</a></div>"
+            f"<div class='box widget_recent_entries'><h3>{u['news']}</h3><ul>{recent}</ul></div>"
+            f"<div class='box widget_categories'><h3>{self.v['wp']['category_ita']}</h3><ul><li><a href='{self.href(self.ita_entry_path())}'>ITA 2565</a></li></ul></div>"
+        )
+
     def build_style(self):
         self.add(self.ita_entry_path(), self.ita_page)
         self.add("?page_id=2012", self.ita_page)
