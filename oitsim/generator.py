@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .content import Lao, fill, item_map, items, rng, vocab
+from .content import Lao, fill, item_map, items, rng, stable_hash, vocab
 from .world import HostProfile, SimResponse, host_of, not_found
 
 FISCAL_YEAR = 2565
@@ -374,36 +374,61 @@ class GeneratedWorld:
         return list(self._specs)
 
     # -- World protocol
-    def has_host(self, host: str) -> bool:
-        host = host.lower().split(":")[0]
+    def _canonical(self, host: str) -> bool:
         if host in self._specs:
             return True
         if self._known is not None:
             return self._known(host)
         return self._factory is not None and self.spec(host) is not None
 
+    def alias_of(self, host: str) -> str | None:
+        """The canonical host a www/bare variant redirects to (None if ``host`` is not an alias)."""
+        other = host[4:] if host.startswith("www.") else "www." + host
+        if not self._canonical(host) and self._canonical(other):
+            return other
+        return None
+
+    def has_host(self, host: str) -> bool:
+        host = host.lower().split(":")[0]
+        return self._canonical(host) or self.alias_of(host) is not None
+
     def profile(self, host: str) -> HostProfile:
-        spec = self.spec(host)
+        host = host.lower().split(":")[0]
+        spec = self.spec(host) or self.spec(self.alias_of(host) or "")
         if spec is None:
             return HostProfile(fault="dns_error")
         return HostProfile(fault=spec.fault)
 
     def respond(self, method: str, url: str, headers: dict[str, str]) -> SimResponse:
         host = host_of(url)
+        parts = urlsplit(url)
+        tail = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         site = self.site(host)
         if site is None:
-            return not_found()
+            target = self.alias_of(host)
+            if target is None:
+                return not_found()
+            canonical = self.spec(target)
+            return SimResponse(301, [("Location", f"{canonical.scheme}://{target}{tail}")], b"")
+        if site.spec.scheme == "https" and parts.scheme == "http":
+            return SimResponse(301, [("Location", f"https://{host}{tail}")], b"")
         key = (host, url.split("#", 1)[0])
-        cached = self._docs.get(key)
-        if cached is not None:
+        resp = self._docs.get(key)
+        if resp is not None:
             self._docs.move_to_end(key)
-            return _for_method(method, cached)
-        resp = site.respond(method, url, headers)
-        if resp.status == 200 and getattr(resp, "_cacheable", False):
-            self._docs[key] = resp
-            if len(self._docs) > self._doc_cache:
-                self._docs.popitem(last=False)
-        return _for_method(method, resp)
+        else:
+            resp = site.respond(method, url, headers)
+            if resp.status == 200 and getattr(resp, "_cacheable", False):
+                resp.headers.append(("ETag", '"' + stable_hash(key[1], n=16) + '"'))
+                resp.headers.append(("Last-Modified", "Tue, 01 Mar 2022 02:00:00 GMT"))
+                self._docs[key] = resp
+                if len(self._docs) > self._doc_cache:
+                    self._docs.popitem(last=False)
+        etag = resp.header("ETag") if resp.status == 200 else None
+        if etag and _header(headers, "If-None-Match") == etag:
+            return SimResponse(304, [("ETag", etag)], b"")
+        out = SimResponse(resp.status, list(resp.headers) + list(site.server_headers), resp.body)
+        return _for_method(method, out)
 
     # -- ground truth
     def labels(self) -> list[dict]:
@@ -418,6 +443,14 @@ class GeneratedWorld:
 
     def styles(self) -> dict[str, str]:
         return {h: self.spec(h).style for h in self.hosts()}
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    low = name.lower()
+    for key, value in (headers or {}).items():
+        if key.lower() == low:
+            return value
+    return None
 
 
 def _for_method(method: str, resp: SimResponse) -> SimResponse:

@@ -13,6 +13,7 @@ from .base import BaseSite, esc
 
 
 class AsSystemSite(BaseSite):
+    server_headers = (("Server", "nginx"), ("X-Powered-By", "PHP/5.6.40"), ("Set-Cookie", "ci_session=a1b2c3; path=/; HttpOnly"))
     style = "assystem"
     placeholder_kinds = ("hash", "js", "stub", "stub")
     asset_paths = ("assets/frontend/css/style.css", "assets/frontend/js/main.js", "assets/frontend/js/jquery.min.js")

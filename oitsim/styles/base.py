@@ -110,6 +110,7 @@ class BaseSite:
     generator_meta = ""
     asset_paths: tuple[str, ...] = ()
     upload_dir = "uploads/files/"
+    server_headers: tuple[tuple[str, str], ...] = (("Server", "Apache/2.4.41 (Ubuntu)"), ("X-Powered-By", "PHP/7.4.3"))
 
     def __init__(self, spec):
         self.spec = spec

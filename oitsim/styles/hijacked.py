@@ -8,6 +8,7 @@ from .base import BaseSite, esc
 
 
 class HijackedSite(BaseSite):
+    server_headers = (("Server", "cloudflare"),)
     style = "hijacked"
 
     def respond(self, method, url, headers):

@@ -12,6 +12,7 @@ from .base import BaseSite, esc
 
 
 class InthaiSite(BaseSite):
+    server_headers = (("Server", "Apache"), ("X-Powered-By", "PHP/7.2.34"))
     style = "inthai"
     wrap_docs = True
     placeholder_kinds = ("stub",)

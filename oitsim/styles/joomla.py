@@ -9,6 +9,7 @@ from .base import BaseSite, esc, html_response
 
 
 class JoomlaSite(BaseSite):
+    server_headers = (("Server", "Apache/2.2.15 (CentOS)"), ("X-Powered-By", "PHP/5.3.3"))
     style = "joomla"
     charset = "tis-620"
     placeholder_kinds = ("stub", "hash")

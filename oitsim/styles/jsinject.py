@@ -25,6 +25,7 @@ BUILD_JS = (
 
 
 class JsInjectSite(BaseSite):
+    server_headers = (("Server", "nginx/1.20.1"),)
     style = "jsinject"
     placeholder_kinds = ("hash", "stub")
     asset_paths = ("static/js/vendor.min.js",)

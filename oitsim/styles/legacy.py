@@ -12,6 +12,7 @@ PAGES = {"O1": "structure.html", "O2": "executive.html", "O3": "authority.html",
 
 
 class LegacySite(BaseSite):
+    server_headers = (("Server", "Microsoft-IIS/6.0"), ("X-Powered-By", "ASP.NET"))
     style = "legacy"
     placeholder_kinds = ("stub",)
     generator_meta = "Microsoft FrontPage 6.0"

@@ -23,6 +23,12 @@ class NumberedSite(BaseSite):
     def news_path(self, i):
         return f"news_{2200 + i}"
 
+    def not_found(self):
+        """Custom PHP that sends unknown paths back to the home page (a soft 404)."""
+        from ..world import SimResponse
+
+        return SimResponse(302, [("Location", self.spec.root)], b"")
+
     def ita_entry_path(self):
         return "page/ita2565.php"
 

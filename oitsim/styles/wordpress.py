@@ -10,6 +10,7 @@ from .base import BaseSite, esc
 
 
 class WordPressSite(BaseSite):
+    server_headers = (("Server", "nginx/1.18.0"), ("Link", '</wp-json/>; rel="https://api.w.org/"'))
     style = "wordpress"
     wrap_docs = True
     placeholder_kinds = ("stub",)
