@@ -64,11 +64,21 @@ class AsSystemSite(BaseSite):
         headings = load_yaml("items")["headings_15"]
         self.add("Pages/ita_all", self.ita_all)
         self.add("Pages/ita_year/1", self.ita_year)
+        self.add("Pages/ita_year/2", lambda: self.ita_year(2564))
+        self.old_links = {}
+        for item in load_yaml("items")["items"]:
+            if item["form"] == "doc" and item["year"] in ("current", "h1", "prev"):
+                code = item["code"]
+                rel = self.doc_path(code, "pdf", "fy2564")
+                fy = 2564 if item["year"] != "prev" else 2563
+                self.add(rel, lambda c=code, r=rel, y=fy: self.doc_response(c, "pdf", r, fy=y))
+                self.old_links[code] = rel
         self.add("Pages/all_web", self.all_web)
         for name in ("history", "vision", "staff", "plan", "eservice", "contact"):
             self.add(f"Pages/{name}", lambda n=name: self.simple(n))
         for i in range(len(headings)):
             self.add(f"Pages/ita_year_detail/{self.detail_id(i)}", lambda i=i: self.detail(i))
+            self.add(f"Pages/ita_year_detail/{self.detail_id(i) + 100}", lambda i=i: self.detail(i, 2564))
 
     def detail_id(self, i):
         return 11 + i * 2 + self.spec.variant % 5
@@ -83,26 +93,35 @@ class AsSystemSite(BaseSite):
         body = (
             f"<h2>{esc(u['ita_full'])}</h2><ul>"
             f"<li><a href={self.href('Pages/ita_year/1')}>{esc(u['ita_year'].format(y=2565))}</a></li>"
-            f"<li>{esc(u['ita_year'].format(y=2564))}</li></ul>"
+            f"<li><a href={self.href('Pages/ita_year/2')}>{esc(u['ita_year'].format(y=2564))}</a></li></ul>"
         )
         return self.page_response(self.chrome("ITA", body))
 
-    def ita_year(self):
+    def ita_year(self, year=2565):
+        """Year page; the 2564 one is an older round whose links point to FY 2564 files (not evidence for 2565)."""
         u = self.v["ui"]
         headings = load_yaml("items")["headings_15"]
+        shift = 0 if year == 2565 else 100
         rows = "".join(
-            f"<tr><td>{i + 1}</td><td><a href={self.href('Pages/ita_year_detail/' + str(self.detail_id(i)))}>{esc(h)}</a></td></tr>"
+            f"<tr><td>{i + 1}</td><td><a href={self.href('Pages/ita_year_detail/' + str(self.detail_id(i) + shift))}>{esc(h)}</a></td></tr>"
             for i, h in enumerate(headings)
         )
-        body = f"<h2>{esc(u['ita_year'].format(y=2565))}</h2><table class='t'><tr><th>{u['item_no']}</th><th>{u['topic']}</th></tr>{rows}</table>"
-        return self.page_response(self.chrome(u["ita_year"].format(y=2565), body))
+        body = f"<h2>{esc(u['ita_year'].format(y=year))}</h2><table class='t'><tr><th>{u['item_no']}</th><th>{u['topic']}</th></tr>{rows}</table>"
+        return self.page_response(self.chrome(u["ita_year"].format(y=year), body))
 
-    def detail(self, idx):
+    def detail(self, idx, year=2565):
         u = self.v["ui"]
         heading = load_yaml("items")["headings_15"][idx]
         out = [f"<h2>{esc(heading)}</h2>"]
         for item, link in self.ita_links():
             if item["heading"] != idx:
+                continue
+            if year != 2565:
+                old = self.old_links.get(item["code"])
+                out.append(f"<h4>{item['code']} {esc(item['title'])}</h4><ul>")
+                if old:
+                    out.append(f"<li>{esc(link.text)} <a href={self.href(old)} target=_blank class=btn>{u['open']}</a></li>")
+                out.append("</ul>")
                 continue
             out.append(f"<h4>{item['code'].lower() if self.spec.variant % 2 else item['code']} {esc(item['title'])}</h4><ul>")
             if link.href is not None:

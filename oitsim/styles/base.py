@@ -432,6 +432,9 @@ class BaseSite:
         return link.text if link else item_map()[code]["title"]
 
     def fy_of(self, code: str) -> int:
+        override = getattr(self, "_fy_override", None)
+        if override:
+            return override
         plan = self.spec.plans[code]
         return plan.fy or 2565
 
@@ -478,8 +481,12 @@ class BaseSite:
         footer += "\n" + self.v["head_signature"].format(name=head[0]) + "\n" + head[1]
         return title, lines, footer
 
-    def doc_response(self, code: str, ext: str, rel: str, month_tag: str = "") -> SimResponse:
-        title, lines, footer = self.doc_lines(code, month_tag)
+    def doc_response(self, code: str, ext: str, rel: str, month_tag: str = "", fy: int | None = None) -> SimResponse:
+        self._fy_override = fy
+        try:
+            title, lines, footer = self.doc_lines(code, month_tag)
+        finally:
+            self._fy_override = None
         plan = self.spec.plans[code]
         if ext == "pdf" and plan.form == "scan":
             data = docbuild.pdf_scanned(title, lines + footer.split("\n"), seed=plan.variant)
