@@ -6,8 +6,11 @@ and ``checks.engine.check_site`` judges it; the results are saved at once, site 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.exceptions import NotConfigured
 
@@ -25,6 +28,20 @@ def load_check_site():
     return check_site
 
 
+_WORKER_STORES: dict = {}
+
+
+def check_stored_site(store_path: str, run_id: int, lao_id: str, year: int, as_of):
+    """Load a finished site's evidence from the store and judge it (runs in a check worker process)."""
+    from checks.engine import check_site
+    from oitwatch.store import Store
+
+    store = _WORKER_STORES.get(store_path)
+    if store is None:
+        store = _WORKER_STORES[store_path] = Store(store_path)
+    return check_site(store.load_evidence(run_id, lao_id), year, as_of)
+
+
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -37,7 +54,9 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("OIT_STORE_PIPELINE_ENABLED", True):
             raise NotConfigured("OIT_STORE_PIPELINE_ENABLED is False")
-        return cls(crawler)
+        o = cls(crawler)
+        o.workers = crawler.settings.getint("OIT_CHECK_WORKERS")
+        return o
 
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
@@ -53,15 +72,27 @@ class StorePipeline:
         self.check_site = load_check_site() if self.check else None
         if self.check and self.check_site is None:
             logger.warning("checks.engine is not available: evidence is stored, results are not")
+        self.pool = None
+        if self.check_site is not None and self.workers > 0:
+            # Checks run in worker processes: the crawl keeps fetching on this core meanwhile.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
 
-    def process_item(self, item, spider=None):
+    def close_spider(self, spider=None):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        for lao_id, item in self.parked.items():
+            logger.warning("site %s: finish parked, %d of %d items seen", lao_id, self.seen.get(lao_id, 0),
+                           item.items)
+
+    async def process_item(self, item, spider=None):
         if isinstance(item, SiteFinished):
             item.validate()
             if self.seen.get(item.lao_id, 0) < item.items:
                 self.parked[item.lao_id] = item      # items of this site are still on their way
             else:
-                self._finish(item)
+                await self._finish(item)
             return item
+        ready = None
         try:
             self._write(item)
         finally:
@@ -69,8 +100,9 @@ class StorePipeline:
             self.seen[lao_id] = self.seen.get(lao_id, 0) + 1
             parked = self.parked.get(lao_id)
             if parked is not None and self.seen[lao_id] >= parked.items:
-                del self.parked[lao_id]
-                self._finish(parked)
+                ready = self.parked.pop(lao_id)
+        if ready is not None:
+            await self._finish(ready)
         return item
 
     def _write(self, item) -> None:
@@ -91,7 +123,7 @@ class StorePipeline:
             if self.progress:
                 self.progress.site_started(item.lao_id, item.start_url)
 
-    def _finish(self, item: SiteFinished) -> None:
+    async def _finish(self, item: SiteFinished) -> None:
         store, run_id = self.store, self.run_id
         self.seen.pop(item.lao_id, None)
         if self.check_site is not None:
@@ -99,8 +131,11 @@ class StorePipeline:
             store.finish_site(run_id, item.lao_id, item.status, item.final_url, item.platform, item.flags)
             t0 = time.perf_counter()
             try:
-                ev = store.load_evidence(run_id, item.lao_id)
-                report = self.check_site(ev, self.year, self.as_of)
+                if self.pool is not None:
+                    report = await asyncio.get_running_loop().run_in_executor(
+                        self.pool, check_stored_site, str(store.path), run_id, item.lao_id, self.year, self.as_of)
+                else:
+                    report = self.check_site(store.load_evidence(run_id, item.lao_id), self.year, self.as_of)
                 store.save_results(run_id, item.lao_id, self.year, self.as_of, report)
             except Exception:  # noqa: BLE001 - one site's check bug must not stop the night
                 logger.exception("check failed for %s", item.lao_id)

@@ -42,18 +42,17 @@ def build_settings(*, proxy: str | None = None, allow_private: bool = False, bud
     budget = budget or Budget()
     s.setdict({"OIT_MAX_PAGES": budget.max_pages, "OIT_MAX_DEPTH": budget.max_depth,
                "OIT_MAX_DOC_BYTES": budget.max_doc_bytes, "OIT_MAX_DOCS": budget.max_docs,
-               "DEPTH_LIMIT": budget.max_depth + 2,
                "DOWNLOAD_MAXSIZE": max(budget.max_doc_bytes, s.getint("OIT_PAGE_MAXSIZE")) + 1_000_000,
                "OIT_PROXY": proxy or "", "OIT_ALLOW_PRIVATE": bool(allow_private)}, priority="cmdline")
     for key, value in (overrides or {}).items():
         s.set(key, value, priority="cmdline")
     if s.getbool("OIT_PLAYWRIGHT_ENABLED"):
         s.set("DOWNLOAD_HANDLERS", s.getdict("OIT_PLAYWRIGHT_DOWNLOAD_HANDLERS"), priority="cmdline")
-        context = {"ignore_https_errors": True, "java_script_enabled": True}
+        # The browser and its context start lazily, on the first page that needs JavaScript.
+        context = {"ignore_https_errors": True}
         if proxy:
             context["proxy"] = {"server": proxy}
-        if s.get("PLAYWRIGHT_CONTEXTS") is None:
-            s.set("PLAYWRIGHT_CONTEXTS", {"default": context}, priority="cmdline")
+        s.set("OIT_PLAYWRIGHT_CONTEXT", context, priority="cmdline")
     return s
 
 
@@ -81,7 +80,7 @@ def run_crawl(laos, store, run_id: int, *, year: int | None, as_of: date | None,
     from scrapy.crawler import CrawlerProcess
 
     s = build_settings(proxy=proxy, allow_private=allow_private, budget=budget, overrides=settings)
-    process = CrawlerProcess(s, install_root_handler=True)
+    process = CrawlerProcess(s)
     crawler = process.create_crawler(LaoSpider)
     if progress is not None:
         progress.total = len(laos)

@@ -29,7 +29,7 @@ ROBOTSTXT_OBEY = bool(_P["obey_robots_txt"])
 CONCURRENT_REQUESTS = int(_P["concurrent_requests"])
 CONCURRENT_REQUESTS_PER_DOMAIN = int(_P["per_host_concurrency"])
 DOWNLOAD_DELAY = float(_P["download_delay_s"])
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, 0.5)
 AUTOTHROTTLE_MAX_DELAY = float(_P["autothrottle_max_delay_s"])
@@ -42,7 +42,11 @@ DOWNLOAD_TIMEOUT = int(_P["download_timeout_s"])
 DOWNLOAD_MAXSIZE = int(_B["max_doc_bytes"]) + 1_000_000
 DOWNLOAD_WARNSIZE = 5_000_000
 REDIRECT_MAX_TIMES = 8
-DEPTH_LIMIT = int(_B["max_depth"]) + 2          # hard stop; the spider enforces the per-site depth budget
+# Scrapy's depth counts callback hops, but the spider releases requests from a per-site frontier
+# (a depth-1 link may leave from a depth-4 page's callback), so DepthMiddleware must not drop
+# anything: the spider enforces the per-site link-depth budget (OIT_MAX_DEPTH) itself.
+DEPTH_LIMIT = 0
+DEPTH_STATS_VERBOSE = False
 RETRY_ENABLED = True
 RETRY_TIMES = int(_P["retry_times"])
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -77,6 +81,7 @@ EXTENSIONS = {
 
 # --- OIT Watch components
 OIT_STORE_PIPELINE_ENABLED = True
+OIT_CHECK_WORKERS = 1                       # processes judging finished sites while the crawl goes on (0 = inline)
 OIT_TARGET_GUARD_ENABLED = True
 OIT_CONDITIONAL_REQUESTS_ENABLED = True
 OIT_BACKOFF_RETRY_ENABLED = True
@@ -111,6 +116,7 @@ OIT_JS_MIN_TEXT = 200                       # a page with less visible text than
 OIT_JS_MIN_LINKS = 3                        # a hub page with fewer on-site links than this and scripts needs JS
 OIT_PLAYWRIGHT_ENABLED = True
 OIT_PLAYWRIGHT_MAX_PER_SITE = 6             # rendered pages per site at most
+OIT_PLAYWRIGHT_CONTEXT = {"ignore_https_errors": True}   # browser context options (the runner adds the proxy)
 OIT_PLAYWRIGHT_DOWNLOAD_HANDLERS = {
     "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
@@ -134,7 +140,7 @@ FAST_PROFILE = {
     "AUTOTHROTTLE_ENABLED": bool(_F["autothrottle"]),
     "OIT_ACTIVE_SITES": int(_F["active_sites"]),
     "OIT_SITE_INFLIGHT": int(_F["per_host_concurrency"]) * 2,
-    "DOWNLOAD_TIMEOUT": 8,
+    "DOWNLOAD_TIMEOUT": 20,
     "RETRY_TIMES": 1,
     "OIT_RETRY_MAX_WAIT": 2.0,
     "OIT_RETRY_BACKOFF_BASE": 0.2,

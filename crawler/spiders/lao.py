@@ -170,6 +170,7 @@ class LaoSpider(scrapy.Spider):
         spider.js_min_links = s.getint("OIT_JS_MIN_LINKS")
         spider.playwright = s.getbool("OIT_PLAYWRIGHT_ENABLED") and "playwright" in str(s.getdict("DOWNLOAD_HANDLERS"))
         spider.playwright_max = s.getint("OIT_PLAYWRIGHT_MAX_PER_SITE")
+        spider.playwright_context = dict(s.getdict("OIT_PLAYWRIGHT_CONTEXT") or {"ignore_https_errors": True})
         spider.hub_re, spider.term_re = cls._term_patterns(s.getlist("OIT_HUB_TERMS"), spider.year)
         return spider
 
@@ -203,6 +204,11 @@ class LaoSpider(scrapy.Spider):
             site.platform = row.platform or "generic"
             self.sites[row.lao_id] = site
             yield self._home_request(site)
+
+    def closed(self, reason):
+        for lao_id, site in self.sites.items():
+            logger.warning("site %s left unfinished (%s): %d requests in flight, %d queued",
+                           lao_id, reason, site.inflight, len(site.frontier))
 
     def _release(self, site: SiteState) -> None:
         self.sites.pop(site.row.lao_id, None)
@@ -444,7 +450,9 @@ class LaoSpider(scrapy.Spider):
                 site.inflight += 1
                 out.append(response.request.replace(
                     dont_filter=True, callback=self.parse_page, errback=self.on_error,
-                    meta={**meta, "playwright": True, "oit_static": (page, parsed.links)}))
+                    meta={**meta, "playwright": True, "playwright_context": "oit",
+                          "playwright_context_kwargs": self.playwright_context,
+                          "oit_static": (page, parsed.links)}))
                 return
             site.flags.add("js_needed")
         if rendered:
