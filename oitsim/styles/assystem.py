@@ -65,20 +65,34 @@ class AsSystemSite(BaseSite):
         self.add("Pages/ita_all", self.ita_all)
         self.add("Pages/ita_year/1", self.ita_year)
         self.add("Pages/ita_year/2", lambda: self.ita_year(2564))
-        self.old_links = {}
-        for item in load_yaml("items")["items"]:
-            if item["form"] == "doc" and item["year"] in ("current", "h1", "prev"):
-                code = item["code"]
-                rel = self.doc_path(code, "pdf", "fy2564")
-                fy = 2564 if item["year"] != "prev" else 2563
-                self.add(rel, lambda c=code, r=rel, y=fy: self.doc_response(c, "pdf", r, fy=y))
-                self.old_links[code] = rel
+        self._old_links = None
         self.add("Pages/all_web", self.all_web)
         for name in ("history", "vision", "staff", "plan", "eservice", "contact"):
             self.add(f"Pages/{name}", lambda n=name: self.simple(n))
         for i in range(len(headings)):
             self.add(f"Pages/ita_year_detail/{self.detail_id(i)}", lambda i=i: self.detail(i))
             self.add(f"Pages/ita_year_detail/{self.detail_id(i) + 100}", lambda i=i: self.detail(i, 2564))
+
+    @property
+    def old_links(self):
+        """Files of the older ITA 2564 round (built lazily: most crawls never open that year)."""
+        if self._old_links is None:
+            self._old_links = {}
+            for item in load_yaml("items")["items"]:
+                if item["form"] == "doc" and item["year"] in ("current", "h1", "prev"):
+                    code = item["code"]
+                    rel = self.doc_path(code, "pdf", "fy2564")
+                    fy = 2564 if item["year"] != "prev" else 2563
+                    self.add(rel, lambda c=code, r=rel, y=fy: self.doc_response(c, "pdf", r, fy=y))
+                    self._old_links[code] = rel
+        return self._old_links
+
+    def respond(self, method, url, headers):
+        resp = super().respond(method, url, headers)
+        if resp.status == 404 and self._old_links is None and "/uploads/files/" in url:
+            self.old_links  # noqa: B018 - registers the older round's files, then retry
+            resp = super().respond(method, url, headers)
+        return resp
 
     def detail_id(self, i):
         return 11 + i * 2 + self.spec.variant % 5

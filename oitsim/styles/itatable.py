@@ -56,7 +56,10 @@ class ItaTableSite(BaseSite):
                 cell = f'<a href="{esc(link.href)}" target="_blank">{esc(self.shorten(shown))}</a>'
                 if item["code"] == "O22" and link.kind == "target":
                     cell += '<br><a href="http://process3.gprocurement.go.th/egp2procmainWeb/jsp/procsearch.sch">http://process3.gprocurement.go.th/egp2proc\u2026</a>'
-            explain = (u["how_to"] if r.random() < 0.5 else u["how_to_2"]).format(menu=u["ita"], topic=link.text)
+            if r.random() < 0.5:
+                explain = u["how_to"].format(menu=link.text)
+            else:
+                explain = u["how_to_2"].format(menu=u["ita"], topic=link.text)
             out.append(f"<tr><td>{item['code'].lower()}</td><td>{esc(item['title'])}</td><td>{cell}</td><td>{esc(explain)}</td></tr>")
         out.append("</table>")
         return self.page_response(self.chrome("ITA", "".join(out)))
