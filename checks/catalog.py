@@ -32,9 +32,12 @@ def validate(data, schema_name: str, path: Path) -> None:
         raise InputError(f"{path}: {where}: {exc.message}") from None
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path):
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_Loader)
 
 
 @dataclass(frozen=True)

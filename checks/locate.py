@@ -111,6 +111,8 @@ class SiteIndex:
             self.site_hosts.add(_bare(_host(home.url)))
         self.home = home
         self._label_cache: dict[str, dict[str, int]] = {}
+        self._vocab = [(it.code, [q for q in map(squash, it.labels) if q], {squash(x) for x in it.exact},
+                        [q for q in map(squash, it.exclude) if q]) for it in catalog.items]
         self._content_cache: dict[str, str] = {}
 
     # ---------------------------------------------------------------- text
@@ -169,17 +171,12 @@ class SiteIndex:
         s = squash(_LEADING_NUMBER.sub("", normalise(text)))
         out: dict[str, int] = {}
         if s:
-            for it in self.catalog.items:
-                best = 0
-                for lab in it.labels:
-                    q = squash(lab)
-                    if q and q in s and len(q) > best:
-                        best = len(q)
-                for ex in it.exact:
-                    if squash(ex) == s:
-                        best = max(best, len(s))
-                if best and not any(squash(x) in s for x in it.exclude):
-                    out[it.code] = best
+            for code, labels, exact, excludes in self._vocab:
+                best = max((len(q) for q in labels if q in s), default=0)
+                if s in exact:
+                    best = max(best, len(s))
+                if best and not any(x in s for x in excludes):
+                    out[code] = best
         self._label_cache[text] = out
         return out
 
@@ -283,12 +280,27 @@ def _code_re() -> re.Pattern:
     return re.compile(rf"(?<![a-z0-9])(?:{prefixes})\s*[-.]?\s*0*([1-9][0-9]?)(?![0-9])")
 
 
+_CODE_CACHE: dict[tuple[int, str], list[str]] = {}
+
+
 def code_in(text: str, catalog: Catalog) -> list[str]:
     """Item codes of this catalog written in a text (O1, o1, OIT 1, OIT-01)."""
     if not text:
         return []
-    valid = {it.number: it.code for it in catalog.items}
-    return [valid[int(m.group(1))] for m in _code_re().finditer(normalise(text)) if int(m.group(1)) in valid]
+    key = (catalog.year, text)
+    hit = _CODE_CACHE.get(key)
+    if hit is None:
+        valid = _numbers(catalog)
+        hit = [valid[int(m.group(1))] for m in _code_re().finditer(normalise(text)) if int(m.group(1)) in valid]
+        if len(_CODE_CACHE) > 200_000:
+            _CODE_CACHE.clear()
+        _CODE_CACHE[key] = hit
+    return hit
+
+
+@lru_cache(maxsize=16)
+def _numbers(catalog: Catalog) -> dict[int, str]:
+    return {it.number: it.code for it in catalog.items}
 
 
 def _slug_text(url: str) -> str:

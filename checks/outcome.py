@@ -65,7 +65,7 @@ def _split(kw: dict) -> dict:
 @lru_cache(maxsize=1)
 def messages() -> dict:
     with MESSAGES_PATH.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     from checks.catalog import validate
     validate(data, "oit-messages.json", MESSAGES_PATH)
     return data

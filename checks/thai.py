@@ -49,7 +49,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     with LEXICON_PATH.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     from checks.catalog import validate  # schema check (late import: catalog imports thai)
     validate(raw, "oit-lexicon.json", LEXICON_PATH)
     return Lexicon(raw)

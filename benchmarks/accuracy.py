@@ -1,0 +1,243 @@
+"""Accuracy of the check engine on the simulated province, against the generator's labels.
+
+    python -m benchmarks.accuracy [--via crawl|walk] [--limit N] [--workers N] [--latency-ms 150]
+
+--via crawl  (default when it works) crawls each site through crawler.runner.crawl_one and the
+             sim proxy (oitsim.server.SimServer), exactly like `oit check`;
+--via walk   gathers evidence by walking world.respond directly (same parser, same document
+             extractor, breadth-first, same page budget) - for when the crawl runner is not usable.
+
+Positive class = pass. Prints per-item and per-style precision / recall / F1, false passes (the
+checker says pass, the label says fail), the needs_review and unknown rates, the median check
+time, and the per-item table as Markdown. The checker is NOT tuned to the simulator: it is built
+from real-site patterns; the sim only measures it.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from urllib.parse import urlsplit
+
+from checks.engine import check_site
+from checks.evidence import Document, Page, SiteEvidence
+from crawler.parse import parse_page
+
+DOC_EXT = (".pdf", ".docx", ".xlsx", ".doc", ".xls", ".pptx")
+
+
+def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_depth: int = 4) -> SiteEvidence:
+    """Evidence of one simulated site by walking world.respond (no sockets)."""
+    from crawler.extract import extract_document, sniff_kind
+
+    host = lao["host"]
+    start = f"https://{host}/"
+    ev = SiteEvidence(lao_id=lao["lao_id"], start_url=start, name_th=lao.get("name_th", ""),
+                      lao_type_th=lao.get("lao_type_th", ""))
+    prof = world.profile(host)
+    if prof.fault:
+        ev.status = {"dns_error": "dns_error", "refuse": "connection_refused", "reset": "connection_reset",
+                     "hang": "timeout", "drip": "timeout"}.get(prof.fault, "ok")
+        if ev.status != "ok":
+            return ev
+    queue = deque([(start, 0, None)])
+    seen = {start}
+    hosts = {host, host[4:] if host.startswith("www.") else "www." + host}
+    ndocs = 0
+    while queue and len(ev.pages) < max_pages:
+        url, depth, _ = queue.popleft()
+        hops, resp = 0, None
+        cur = url
+        while hops < 6:
+            resp = world.respond("GET", cur, {"User-Agent": "oit-benchmark"})
+            loc = resp.header("Location")
+            if resp.status in (301, 302, 303, 307, 308) and loc:
+                from urllib.parse import urljoin
+                cur = urljoin(cur, loc)
+                hops += 1
+                continue
+            break
+        ctype = (resp.header("Content-Type") or "").lower()
+        kind = sniff_kind(resp.body, urlsplit(cur).path.rsplit(".", 1)[-1] if "." in urlsplit(cur).path else "")
+        if kind in ("pdf", "docx", "xlsx", "doc", "xls", "pptx", "ole_encrypted"):
+            ndocs += 1
+            if ndocs > max_docs:
+                continue
+            r = extract_document(resp.body, kind, timeout_s=20)
+            ev.documents.append(Document(url=cur, status=resp.status, kind=kind, size=len(resp.body),
+                                         text=r.text, extract_status=r.status, pages=r.pages))
+            if cur != url:
+                ev.documents.append(Document(url=url, status=resp.status, kind=kind, text=r.text,
+                                             extract_status=r.status))
+            continue
+        charset = "utf-8"
+        if "charset=" in ctype:
+            charset = ctype.split("charset=")[-1].split(";")[0].strip()
+        try:
+            html = resp.body.decode(charset, errors="replace")
+        except LookupError:
+            html = resp.body.decode("utf-8", errors="replace")
+        parsed = parse_page(cur, html) if resp.status < 400 else parse_page(cur, "")
+        ev.pages.append(Page(url=cur, status=resp.status, title=parsed.title, text=parsed.text, depth=depth,
+                             content_type=ctype or "text/html", requested_url=url if cur != url else None,
+                             size=len(resp.body)))
+        if depth == 0:
+            ev.final_url = cur
+            if urlsplit(cur).hostname not in hosts:
+                ev.status = "redirect_offsite"
+                hosts.add(urlsplit(cur).hostname)
+        ev.links.extend(parsed.links)
+        if depth >= max_depth:
+            continue
+        for l in parsed.links:
+            if not l.url or l.url in seen:
+                continue
+            h = urlsplit(l.url).hostname or ""
+            onsite = h in hosts
+            is_doc = urlsplit(l.url).path.lower().endswith(DOC_EXT)
+            viewer = None
+            if not onsite:
+                from urllib.parse import parse_qs, unquote
+                for v in parse_qs(urlsplit(l.url).query).values():
+                    for x in v:
+                        if unquote(x).startswith(("http://", "https://")) and urlsplit(unquote(x)).hostname in hosts:
+                            viewer = unquote(x)
+                if viewer and viewer not in seen:
+                    seen.add(viewer)
+                    queue.append((viewer, depth + 1, cur))
+                continue
+            seen.add(l.url)
+            queue.append((l.url, depth + 1, cur)) if not is_doc else queue.appendleft((l.url, depth + 1, cur))
+    if not ev.pages:
+        ev.status = "down"
+    elif ev.pages[0].status >= 400:
+        ev.status = {403: "blocked", 429: "blocked", 404: "not_found"}.get(ev.pages[0].status,
+                                                                        "server_error" if ev.pages[0].status >= 500 else "ok")
+    return ev
+
+
+def crawl_site(lao: dict, proxy: str) -> SiteEvidence:
+    from crawler.runner import crawl_one
+    from oitwatch.registry import Lao
+
+    row = Lao(lao_id=lao["lao_id"], lao_type="", lao_type_th=lao.get("lao_type_th", ""),
+              name_th=lao.get("name_th", ""), name_en="", province_code="", url=f"https://{lao['host']}/")
+    return crawl_one(row.url, lao=row, proxy=proxy, allow_private=True)
+
+
+def prf(tp, fp, fn):
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--via", choices=("crawl", "walk"), default="walk")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--latency-ms", type=int, default=150)
+    ap.add_argument("--show-errors", action="store_true")
+    args = ap.parse_args(argv)
+
+    from oitsim.generator import DEFAULT_AS_OF, mukdahan_world
+    from oitwatch.registry import load_laos
+
+    world = mukdahan_world()
+    labels = world.labels()
+    as_of = date.fromisoformat(labels[0].get("as_of") or DEFAULT_AS_OF.isoformat())
+    reg = {l.lao_id: l for l in load_laos(check_codes=False)}
+    sites = {}
+    for row in labels:
+        s = sites.setdefault(row["host"], {"lao_id": row["lao_id"], "host": row["host"], "style": row["style"],
+                                           "labels": {}})
+        s["labels"][row["code"]] = row
+        if row["lao_id"] in reg:
+            s["name_th"], s["lao_type_th"] = reg[row["lao_id"]].name_th, reg[row["lao_id"]].lao_type_th
+    todo = list(sites.values())[: args.limit or None]
+
+    proxy = None
+    if args.via == "crawl":
+        from oitsim.server import SimServer
+        proxy, _ca = SimServer(world, latency_ms=args.latency_ms).start_in_thread()
+
+    def one(s):
+        t0 = time.perf_counter()
+        try:
+            ev = crawl_site(s, proxy) if args.via == "crawl" else walk_site(world, s)
+        except Exception as exc:  # a failed crawl is a measured failure, not a crash of the benchmark
+            return s, None, time.perf_counter() - t0, repr(exc)
+        t1 = time.perf_counter()
+        rep = check_site(ev, 2565, as_of)
+        return s, rep, (t1 - t0, time.perf_counter() - t1), None
+
+    with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
+        results = list(pool.map(one, todo))
+
+    per_item = defaultdict(lambda: [0, 0, 0, 0])     # tp fp fn tn
+    per_style = defaultdict(lambda: [0, 0, 0, 0])
+    review = unknown = total = 0
+    false_passes, check_times, crawl_times, errors = [], [], [], []
+    for s, rep, t, err in results:
+        if rep is None:
+            errors.append((s["host"], err))
+            continue
+        crawl_times.append(t[0])
+        check_times.append(t[1])
+        for it in rep.items:
+            lab = s["labels"].get(it.code)
+            if lab is None:
+                continue
+            total += 1
+            review += it.status == "needs_review"
+            unknown += it.status == "unknown"
+            pred, truth = it.status == "pass", lab["label"] == "pass"
+            idx = 0 if pred and truth else 1 if pred else 2 if truth else 3
+            per_item[it.code][idx] += 1
+            per_style[s["style"]][idx] += 1
+            if pred and not truth:
+                false_passes.append((s["host"], s["style"], it.code, lab.get("problem"), it.reason, it.evidence_url))
+            if args.show_errors and pred != truth:
+                print(f"  {s['style']:12} {s['host']:28} {it.code:4} got {it.status:12} {it.reason:18} "
+                      f"label {lab['label']}/{lab.get('problem')} {it.evidence_url}", file=sys.stderr)
+    tp = sum(v[0] for v in per_item.values())
+    fp = sum(v[1] for v in per_item.values())
+    fn = sum(v[2] for v in per_item.values())
+    p, r, f = prf(tp, fp, fn)
+    print(f"# OIT check accuracy on the simulated Mukdahan set (via {args.via}, as of {as_of})\n")
+    print(f"sites checked: {len(results) - len(errors)} of {len(results)}; items judged: {total}")
+    print(f"precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
+    print(f"false passes: {len(false_passes)}")
+    print(f"needs_review: {review} ({100 * review / max(total, 1):.1f}%)  unknown: {unknown} ({100 * unknown / max(total, 1):.1f}%)")
+    if crawl_times:
+        print(f"median evidence time per site: {statistics.median(crawl_times):.2f} s; "
+              f"median check (engine) time: {statistics.median(check_times) * 1000:.0f} ms; "
+              f"median total: {statistics.median([a + b for a, b in zip(crawl_times, check_times)]):.2f} s")
+    for host, err in errors:
+        print(f"ERROR {host}: {err}")
+    print("\n## Per style\n\n| style | sites | precision | recall | F1 | false passes |\n|---|---|---|---|---|---|")
+    nsites = defaultdict(int)
+    for s, rep, _, _ in results:
+        nsites[s["style"]] += rep is not None
+    for style, (a, b, c, d) in sorted(per_style.items()):
+        sp, sr, sf = prf(a, b, c)
+        print(f"| {style} | {nsites[style]} | {sp:.3f} | {sr:.3f} | {sf:.3f} | {b} |")
+    print("\n## Per item\n\n| item | pass labels | precision | recall | F1 | false passes |\n|---|---|---|---|---|---|")
+    for code in sorted(per_item, key=lambda c: int(c[1:])):
+        a, b, c, d = per_item[code]
+        ip, ir, i_f = prf(a, b, c)
+        print(f"| {code} | {a + c} | {ip:.3f} | {ir:.3f} | {i_f:.3f} | {b} |")
+    if false_passes:
+        print("\n## False passes\n")
+        for fpz in false_passes[:60]:
+            print("- " + " | ".join(str(x) for x in fpz))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
