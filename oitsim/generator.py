@@ -217,7 +217,7 @@ def plan_items(seed, host: str, style: str, tier: str, as_of: date) -> dict[str,
                 fy = FISCAL_YEAR - 2
         elif r.random() < p_defect:
             state = _defect(r, item, form)
-        if state == "stale" and style != "stale":
+        if state == "stale" and style not in ("stale", "legacy"):
             fy = _stale_fy(r, item)
         if state == "incomplete" and item["year"] == "monthly":
             missing = _months_missing(r, as_of)

@@ -34,7 +34,8 @@ class CollapseTreeSite(BaseSite):
         return (
             f'<link rel="stylesheet" href="{self.href("assets/bootstrap/css/bootstrap.min.css")}">'
             "<style>.collapse{display:none}.collapse.show{display:block}.panel{border:1px solid #ddd;border-radius:4px;margin:6px 0}"
-            ".panel-heading{background:#f3f3f3;padding:8px 12px;font-weight:bold}.panel-body{padding:6px 16px}.pdf{color:#c00}</style>"
+            ".panel-heading{background:#f3f3f3;padding:8px 12px;font-weight:bold}.panel-body{padding:6px 16px}"
+            ".pdf{display:inline-block;background:#c62828;color:#fff;font:bold 10px sans-serif;padding:2px 4px;border-radius:2px;font-style:normal}</style>"
         )
 
     def ita_page(self):
@@ -59,6 +60,6 @@ class CollapseTreeSite(BaseSite):
             elif link.href is None:
                 out.append(f"<div>{text}</div>")
             else:
-                out.append(f"<div><i class='fa fa-file-pdf-o pdf'>&#128196;</i> <a href=\"{esc(link.href)}\" target=\"_blank\">{text}</a></div>")
+                out.append(f"<div><i class='fa fa-file-pdf-o pdf'>PDF</i> <a href=\"{esc(link.href)}\" target=\"_blank\">{text}</a></div>")
         out.append("</div></div></div>")
         return self.page_response(self.chrome("ITA", "".join(out), body_end=TOGGLE_JS))

@@ -47,6 +47,7 @@ class InthaiSite(BaseSite):
             menu.append(f'<li><a href="{esc(link.href)}">{esc(link.text)}</a></li>')
         return (
             super().sidebar()
+            + f'<div class="box"><h3>{esc(self.v["ui"]["eservice"])}</h3><a href="https://www.inthai.info/eservice/manual/manual_eservice.pdf">{esc(self.v["ui"]["download"])} (PDF)</a></div>'
             + f'<div class="box"><h3>{esc(self.v["ui"]["oit"])}</h3><ul style="padding-left:18px;font-size:14px">{"".join(menu)}</ul></div>'
         )
 
