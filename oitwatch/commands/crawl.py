@@ -25,6 +25,7 @@ def add_arguments(parser, *, kind: str = "crawl"):
                         help="allow loopback/private targets (local testing only)")
     parser.add_argument("--max-pages", type=int, default=None, help="page budget per site (default 150)")
     parser.add_argument("--max-depth", type=int, default=None, help="link depth budget per site (default 4)")
+    parser.add_argument("--max-docs", type=int, default=None, help="documents fetched per site (default 60)")
     parser.add_argument("--year", type=int, default=None, help="ITA year (BE); default: latest complete catalog")
     parser.add_argument("--as-of", default=None, help="judge year rules as of this date (YYYY-MM-DD); default today")
     parser.add_argument("--data-dir", default=None, help="where the results store lives (default $OIT_DATA_DIR or ./data)")
@@ -84,7 +85,8 @@ def execute_crawl(args, store, *, kind: str = "crawl", progress_stream=None) -> 
     from oitwatch.registry import load_laos
 
     params = {"registry": str(Path(args.registry or DEFAULT_LAOS)), "year": args.year, "as_of": args.as_of,
-              "proxy": args.proxy, "max_pages": args.max_pages, "max_depth": args.max_depth, "fast": args.fast}
+              "proxy": args.proxy, "max_pages": args.max_pages, "max_depth": args.max_depth, "max_docs": args.max_docs,
+              "fast": args.fast}
     if args.resume:
         run_id = None
         for k in RESUMABLE_KINDS:
@@ -108,7 +110,8 @@ def execute_crawl(args, store, *, kind: str = "crawl", progress_stream=None) -> 
         run_id = store.start_run(kind, params, name=args.run_name)
     default = Budget()
     budget = Budget(max_pages=params["max_pages"] or default.max_pages,
-                    max_depth=params["max_depth"] if params["max_depth"] is not None else default.max_depth)
+                    max_depth=params["max_depth"] if params["max_depth"] is not None else default.max_depth,
+                    max_docs=params.get("max_docs") if params.get("max_docs") is not None else default.max_docs)
     args.fast = bool(params.get("fast"))
     progress = make_progress(len(laos), stream=progress_stream)
     try:

@@ -1,0 +1,88 @@
+"""`oit crawl` / `oit recheck` against a small local site (subprocess crawls, 127.0.0.1 only)."""
+from __future__ import annotations
+
+import pytest
+
+from oitwatch.store import Store
+from tests.crawl_site import LocalSite, write_registry
+
+YEAR, AS_OF = "2565", "2022-04-30"
+
+
+def _crawl(run_command, registry, data_dir, *extra):
+    return run_command.oit("crawl", "--registry", registry, "--allow-private", "--fast", "--no-js",
+                           "--data-dir", data_dir, "--year", YEAR, "--as-of", AS_OF, *extra, timeout=90)
+
+
+@pytest.fixture
+def site():
+    with LocalSite() as s:
+        yield s
+
+
+def test_one_site_crawl_stores_pages_links_documents_and_results(site, tmp_path, run_command):
+    registry = tmp_path / "laos.csv"
+    write_registry(registry, [("X-LOCAL-1", site.url)])
+    proc = _crawl(run_command, registry, tmp_path / "data", "--max-depth", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    store = Store(tmp_path / "data")
+    run = store.latest_run("crawl")
+    sites = store.sites_frame(run)
+    assert list(zip(sites["lao_id"], sites["status"])) == [("X-LOCAL-1", "ok")]
+    ev = store.load_evidence(run, "X-LOCAL-1")
+    urls = {p.url.replace(site.url, "/") for p in ev.pages}
+    assert {"/", "/ita.html", "/about.html", "/deep1.html"} <= urls
+    assert "/deep2.html" not in urls, "the depth budget (2) was not applied"
+    assert not any("secret-from-a-comment" in (l.href or "") for l in ev.links)
+    hrefs = {l.href: l.url for l in ev.links}
+    assert hrefs["#"] is None and hrefs["javascript:void(0)"] is None
+    assert hrefs["https://www.facebook.com/testlao"] == "https://www.facebook.com/testlao"
+    assert not any("facebook" in p.url for p in ev.pages), "an off-site link was fetched"
+    docs = {d.url.replace(site.url, "/"): d for d in ev.documents}
+    assert set(docs) == {"/files/report.pdf", "/files/plan.pdf"}
+    assert "2565" in (docs["/files/report.pdf"].text or "") and docs["/files/report.pdf"].sha256
+    results = store.results_frame(run)
+    try:
+        from checks.catalog import load_catalog
+    except ImportError:
+        pytest.skip("the check engine is not installed: evidence verified, results not")
+    codes = [i.code for i in load_catalog(int(YEAR)).items]
+    assert list(results["code"]) == codes and set(results["lao_id"]) == {"X-LOCAL-1"}
+
+
+def test_second_crawl_reuses_unchanged_documents_and_recheck_needs_no_network(tmp_path, run_command):
+    registry = tmp_path / "laos.csv"
+    with LocalSite() as site:
+        write_registry(registry, [("X-LOCAL-1", site.url)])
+        first = _crawl(run_command, registry, tmp_path / "data")
+        assert first.returncode == 0, first.stderr[-3000:]
+        second = _crawl(run_command, registry, tmp_path / "data")
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert site.count("/files/report.pdf", 200) == 1
+        assert site.count("/files/report.pdf", 304) == 1, site.requests
+    store = Store(tmp_path / "data")
+    run2 = store.latest_run("crawl")
+    rows = store.db.execute("SELECT url, reused, sha256 FROM documents WHERE run_id=? ORDER BY url",
+                            (run2,)).fetchall()
+    assert [r["reused"] for r in rows] == [1, 1]
+    ev = store.load_evidence(run2, "X-LOCAL-1")
+    assert all(d.text and "2565" in d.text for d in ev.documents)
+    # the site is gone now: a recheck must still work from the stored evidence alone
+    recheck = run_command.oit("recheck", "--run", str(run2), "--data-dir", tmp_path / "data", timeout=60)
+    assert recheck.returncode == 0, recheck.stderr[-3000:]
+    rerun = store.latest_run("recheck")
+    assert store.run_info(rerun)["source_run"] == run2
+    before = store.results_frame(run2)[["lao_id", "code", "status"]].values.tolist()
+    after = store.results_frame(rerun)[["lao_id", "code", "status"]].values.tolist()
+    assert after == before
+    assert store.sites_frame(rerun)["status"].tolist() == ["ok"]
+
+
+def test_pinned_unknown_platform_is_refused_before_crawling(tmp_path, run_command):
+    registry = tmp_path / "laos.csv"
+    write_registry(registry, [("X-LOCAL-1", "http://127.0.0.1:9/")])
+    text = registry.read_text(encoding="utf-8").replace("490103,http://127.0.0.1:9/,,,", "490103,http://127.0.0.1:9/,,,nosuchcms")
+    registry.write_text(text, encoding="utf-8")
+    proc = _crawl(run_command, registry, tmp_path / "data")
+    assert proc.returncode == 2
+    assert "nosuchcms" in proc.stderr
