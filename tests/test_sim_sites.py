@@ -139,16 +139,21 @@ def test_failures_are_what_they_claim(world):
                 # a 404, or (custom PHP) a redirect back to the home page
                 assert resp.status == 404 or (resp.status == 302 and resp.header("Location") == spec.root), r
             elif problem == "placeholder":
-                frag = urldefrag(url)[1] if url and "#" in url else None
-                if url and url.startswith("javascript:") or frag in ("", "!"):
-                    pass  # '#', '#!' or javascript:void(0) written as the link target
+                page, frag = urldefrag(url)
+                if frag in ("", "!", "javascript:void(0)") and "#" in url:
+                    # '#', '#!' or javascript:void(0) written as the link target on the ITA surface
+                    mark = "#" + frag if frag != "javascript:void(0)" else frag
+                    surface = decode(world.respond("GET", page, {}))
+                    pattern = "href=[\"']?" + re.escape(mark) + "[\"' >]|\"u\": \"" + re.escape(mark) + "\""
+                    assert re.search(pattern, surface), r
+                    seen["hash-placeholder"] += 1
                 else:
                     body = decode(world.respond("GET", url, {}))
                     assert any(s in body for s in stubs), r
                     main = body.split("<main>", 1)[-1].split("</main>", 1)[0]
                     assert not re.search(r"\.(pdf|docx|xlsx)", main), r
             seen[problem] += 1
-    assert seen["placeholder"] and seen["broken"] and seen["missing"]
+    assert seen["placeholder"] > seen["hash-placeholder"] > 0 and seen["broken"] and seen["missing"]
 
 
 def test_hijacked_site_has_no_lao_name(world):

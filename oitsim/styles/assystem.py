@@ -94,6 +94,11 @@ class AsSystemSite(BaseSite):
             resp = super().respond(method, url, headers)
         return resp
 
+    def surface_of(self, code):
+        from ..content import item_map
+
+        return f"Pages/ita_year_detail/{self.detail_id(item_map()[code]['heading'])}"
+
     def detail_id(self, i):
         return 11 + i * 2 + self.spec.variant % 5
 

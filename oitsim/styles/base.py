@@ -156,6 +156,10 @@ class BaseSite:
         """The page a human follows from the home page to reach the ITA surface."""
         return "ita.php"
 
+    def surface_of(self, code: str) -> str:
+        """The page on which the item's ITA link (or placeholder) is written."""
+        return self.ita_entry_path()
+
     # ------------------------------------------------------------------ request handling
     def respond(self, method: str, url: str, headers: dict[str, str]) -> SimResponse:
         parts = urlsplit(url)
@@ -246,7 +250,7 @@ class BaseSite:
         out = {}
         for code, link in self.links.items():
             if link.kind == "hash":
-                out[code] = self.abs(self.ita_entry_path()) + link.href if link.href.startswith("#") else link.href
+                out[code] = self.abs(self.surface_of(code)) + (link.href if link.href.startswith("#") else "#" + link.href)
             else:
                 out[code] = link.url
         return out
