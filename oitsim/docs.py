@@ -57,8 +57,18 @@ def _page_image(title: str, lines: list[str], seed: int):
     big = ImageFont.truetype(FONT_PATH, 30)
     small = ImageFont.truetype(FONT_PATH, 24)
     y = 90
-    draw.text((width // 2, y), title[:70], fill=25, font=big, anchor="mm")
-    y += 60
+    words, line, title_lines = title.split(), "", []
+    for word in words:  # wrap the title to the page width
+        if line and draw.textlength(line + " " + word, font=big) > width - 140:
+            title_lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    title_lines.append(line)
+    for tl in title_lines:
+        draw.text((width // 2, y), tl, fill=25, font=big, anchor="mm")
+        y += 42
+    y += 24
     for line in lines:
         for start in range(0, len(line), 60):
             draw.text((80, y), line[start : start + 60], fill=40, font=small)
