@@ -123,3 +123,20 @@ class MultiWorld:
             if fn is not None:
                 rows.extend(fn())
         return rows
+
+
+# Convenience re-exports (lazy, to avoid an import cycle: the generator imports this module).
+_LAZY = {
+    "mukdahan_world": ("oitsim.generator", "mukdahan_world"),
+    "national_world": ("oitsim.national", "national_world"),
+    "national_registry_rows": ("oitsim.national", "national_registry_rows"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
