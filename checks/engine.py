@@ -153,9 +153,11 @@ def _site_wide(catalog: Catalog, reason: str, status: str, ev: SiteEvidence) -> 
     return out
 
 
-def check_site(ev: SiteEvidence, year: int, as_of: date, only: dict[str, str] | None = None) -> SiteReport:
+def check_site(ev: SiteEvidence, year: int, as_of: date, only: dict[str, str] | None = None,
+               codes: set[str] | None = None) -> SiteReport:
     """Judge every item of the year's catalog for one site. With `only` ({code: url}, from an
-    answers file), each item is judged on the submitted URL alone."""
+    answers file), each item is judged on the submitted URL alone. `codes` limits the items
+    judged (tests of one item)."""
     catalog = load_catalog(year)
     report = SiteReport(year=year, as_of=as_of.isoformat(), lao_id=ev.lao_id, site_status=ev.status,
                         items=[], final_url=ev.final_url, platform=ev.platform, flags=list(ev.flags))
@@ -176,6 +178,8 @@ def check_site(ev: SiteEvidence, year: int, as_of: date, only: dict[str, str] | 
         return report
     norm_only = {k.strip().upper(): v for k, v in (only or {}).items()}
     for item in catalog.items:
+        if codes is not None and item.code not in codes:
+            continue
         if only is not None:
             url = norm_only.get(item.code.upper())
             if not url:

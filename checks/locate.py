@@ -208,7 +208,7 @@ class SiteIndex:
 
     @cached_property
     def hub_years(self) -> dict[str, set[int]]:
-        """Years a page announces in its title or opening text (ITA 2565, ประจำปี 2565)."""
+        """Years a page announces in its title or opening text ("ITA 2565", "FY 2565")."""
         out = {}
         for url in self.links_from:
             page = self.pages.get(url)

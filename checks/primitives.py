@@ -209,8 +209,11 @@ def not_stub(ctx: ItemContext) -> Outcome:
     return Outcome.fail(kind, evidence_url=t.url, **ctx.msg(url=t.url))
 
 
+EXCLUDE_ZONE = 120         # only a text's title line can say it is a neighbouring item
+
+
 def _excluded(item: CatalogItem, src: Source) -> bool:
-    head = squash(src.head)
+    head = squash(f"{src.title} {src.text[:EXCLUDE_ZONE]}")
     return any(squash(x) in head for x in item.exclude)
 
 

@@ -16,7 +16,7 @@ from oitwatch.paths import CONFIG_DIR
 
 LEXICON_PATH = CONFIG_DIR / "oit" / "lexicon.yaml"
 
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_THAI_DIGITS = str.maketrans("".join(chr(0x0E50 + i) for i in range(10)), "0123456789")
 # Private-use glyphs some PDF producers emit for Thai marks (U+F700..U+F71A) -> standard marks.
 _PUA = {
     0xF700: 0x0E10, 0xF701: 0x0E34, 0xF702: 0x0E35, 0xF703: 0x0E36, 0xF704: 0x0E37,
@@ -29,7 +29,7 @@ _PUA = {
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
 _WS = re.compile(r"\s+")
-# "๒๕๖o" / "256o": a Latin o typed for zero at the end of a 25xx year.
+# "256o" (Thai digits then a Latin o): an o typed for zero at the end of a 25xx year.
 _O_FOR_ZERO = re.compile(r"(?<=25\d)[oO](?![A-Za-z])")
 
 
@@ -61,7 +61,7 @@ def arabic_digits(text: str) -> str:
 
 
 def normalise(text: str | None) -> str:
-    """NFC, PUA marks fixed, ํา -> ำ, zero-width removed, Thai digits to ASCII, dashes unified,
+    """NFC, PUA marks fixed, nikhahit+aa -> sara am, zero-width removed, Thai digits to ASCII, dashes unified,
     whitespace collapsed, lower-case (Latin)."""
     if not text:
         return ""
@@ -74,7 +74,7 @@ def normalise(text: str | None) -> str:
 
 def squash(text: str | None) -> str:
     """Normalised text with every space removed: the form used for substring matching, so
-    "รอบ 6 เดือน" matches "รอบ6เดือน" and "E - Service" matches "e-service"."""
+    a label written with or without spaces matches, and "E - Service" matches "e-service"."""
     return normalise(text).replace(" ", "")
 
 
@@ -94,8 +94,8 @@ def contains_any(haystack_squashed: str, terms) -> str | None:
 class YearEvidence:
     """Years found in a text, by strength of the statement."""
 
-    fiscal: set[int] = field(default_factory=set)      # "ปีงบประมาณ 2565", ranges "2561-2565" (expanded)
-    dated: set[int] = field(default_factory=set)       # fiscal years of dates "15 พ.ย. 2564" -> 2565
+    fiscal: set[int] = field(default_factory=set)      # "FY 2565" statements, ranges "2561-2565" (expanded)
+    dated: set[int] = field(default_factory=set)       # fiscal years of dated mentions: 15 Nov 2564 -> 2565
     bare: set[int] = field(default_factory=set)        # any other plausible BE year
 
     def all(self) -> set[int]:
@@ -188,7 +188,7 @@ def year_evidence(text: str, max_year: int = 2700) -> YearEvidence:
 
 
 def month_mentions(text: str, max_year: int = 2700) -> set[tuple[int, int | None]]:
-    """(month, BE year or None) pairs named in a text: "ตุลาคม 2564", "ต.ค. 64", "เดือนมกราคม"."""
+    """(month, BE year or None) pairs named in a text: full or abbreviated month names, 2- or 4-digit years."""
     t = normalise(text)
     *_, month_of = _year_patterns(max_year)
     mon = "|".join(re.escape(n) for n in sorted(month_of, key=len, reverse=True))
@@ -196,7 +196,7 @@ def month_mentions(text: str, max_year: int = 2700) -> set[tuple[int, int | None
     found: set[tuple[int, int | None]] = set()
     for m in re.finditer(rf"({mon})(?:\s*{era}(\d{{4}}|\d{{2}})(?!\d))?", t):
         name = m.group(1)
-        # an abbreviation must not be the tail of a longer Thai word ("ก.พ." is safe; "มค" inside a word is not)
+        # a dot-less abbreviation must not be the tail of a longer Thai word
         if m.start() > 0 and "\u0e01" <= t[m.start() - 1] <= "\u0e4e" and "." not in name:
             continue
         y = full_year(m.group(2)) if m.group(2) else None

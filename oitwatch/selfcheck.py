@@ -48,7 +48,7 @@ def render_table(report: SiteReport, site: str, console=None, width: int | None 
 
 
 def itas_rows(report: SiteReport) -> list[list[str]]:
-    """One ITAS answer row per item: code, topic, มี/ไม่มี, URL, explanation of where to find it."""
+    """One ITAS answer row per item: code, topic, has/has-not, URL, explanation of where to find it."""
     ui = _ui()
     rows = [[ui["itas_item"], ui["itas_topic"], ui["itas_answer"], ui["itas_url"], ui["itas_explain"]]]
     for i in report.items:
