@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import signal
 import socket
 import ssl
 import struct
@@ -217,12 +218,18 @@ class SimServer:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def serve_forever(self, ready=None) -> None:
-        """Serve in the calling thread until ``stop()`` or KeyboardInterrupt.
+        """Serve in the calling thread until ``stop()``, SIGINT or SIGTERM.
 
-        ``ready`` (optional) is called with the server once it is listening.
+        ``ready`` (optional) is called with the server once it is listening. In the main thread,
+        SIGINT and SIGTERM stop the server cleanly (also when a shell started it in the background
+        with SIGINT ignored).
         """
         async def main():
             await self.start()
+            if threading.current_thread() is threading.main_thread():
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, self._stopped.set)
             if ready is not None:
                 ready(self)
             try:

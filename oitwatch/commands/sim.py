@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib
+import inspect
 import sys
 from datetime import date
 from pathlib import Path
@@ -65,7 +66,10 @@ def build_world(name: str, *, seed: int = DEFAULT_SEED, count: int = DEFAULT_COU
     if name == "mukdahan":
         return _factory("mukdahan")(seed=seed, as_of=as_of)
     if name == "national":
-        return _factory("national")(seed=seed, count=count)
+        factory = _factory("national")
+        if "as_of" in inspect.signature(factory).parameters:
+            return factory(seed=seed, count=count, as_of=as_of)
+        return factory(seed=seed, count=count)
     if name == "faults":
         return _factory("faults")()
     if name == "all":
