@@ -586,6 +586,8 @@ class BaseSite:
             fields = "".join(f"<label>{esc(f)}</label><br><input name='f{i}' style='width:70%'><br>" for i, f in enumerate(item["body"][:-1]))
             out.append(f"<form method='post' action='{self.href(self.item_page_path(code))}'>{fields}<button type='submit'>{esc(item['body'][-1])}</button></form>")
         else:
+            if code == "O1":
+                out.append(self.org_chart_svg(item["body"][1:]))
             if item["year"] != "none":
                 out.append(f"<p><b>{esc(self.doc_title(code))}</b></p>")
             for line in item["body"]:
@@ -593,6 +595,27 @@ class BaseSite:
             if code == "O6":
                 out.append("<p><a href='http://www.krisdika.go.th/'>krisdika.go.th</a></p>")
         return "".join(out)
+
+    def org_chart_svg(self, units: list[str]) -> str:
+        """Organisation chart: head and clerk boxes over one box per division (what O1 pages show)."""
+        c, light, accent = self.palette
+        titles = self.v["exec_titles"].get(self.lao.lao_type) or self.v["exec_titles"]["TAO"]
+        n = max(1, len(units))
+        width = max(720, n * 130)
+        box = lambda x, y, w, text: (  # noqa: E731
+            f'<rect x="{x}" y="{y}" width="{w}" height="40" rx="5" fill="{light}" stroke="{c}"/>'
+            f'<text x="{x + w / 2}" y="{y + 25}" font-size="12" text-anchor="middle" fill="#222"'
+            + (f' textLength="{w - 12}" lengthAdjust="spacingAndGlyphs"' if len(text) * 7 > w - 12 else "")
+            + f">{esc(text)}</text>"
+        )
+        parts = [box(width / 2 - 130, 10, 260, titles[0]), f'<line x1="{width / 2}" y1="50" x2="{width / 2}" y2="80" stroke="{c}"/>',
+                 box(width / 2 - 130, 80, 260, titles[3]), f'<line x1="{width / 2}" y1="120" x2="{width / 2}" y2="140" stroke="{c}"/>',
+                 f'<line x1="{width / n / 2}" y1="140" x2="{width - width / n / 2}" y2="140" stroke="{c}"/>']
+        for i, unit in enumerate(units):
+            x = i * width / n
+            parts.append(f'<line x1="{x + width / n / 2}" y1="140" x2="{x + width / n / 2}" y2="160" stroke="{c}"/>')
+            parts.append(box(x + 4, 160, width / n - 8, unit))
+        return f'<svg class="orgchart" viewBox="0 0 {width} 210" width="100%" role="img">{"".join(parts)}</svg>'
 
     def item_page(self, code: str) -> SimResponse:
         return self.page_response(self.chrome(self.links_text(code), self.item_body(code)))
