@@ -113,8 +113,16 @@ class _Request:
             self.keep_alive = "close" not in conn
 
 
+def _decode_head(head: bytes) -> str:
+    """Clients percent-encode URLs; a raw UTF-8 request line is still read as UTF-8."""
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError:
+        return head.decode("latin-1")
+
+
 def _parse_head(head: bytes) -> _Request:
-    lines = head.decode("latin-1").split("\r\n")
+    lines = _decode_head(head).split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise _BadRequest(lines[0][:200])
@@ -443,7 +451,11 @@ class SimServer:
         if status not in _NO_BODY_STATUS:
             lines.append(f"Content-Length: {len(body)}")
         lines.append("Connection: keep-alive" if req.keep_alive else "Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        text = "\r\n".join(lines) + "\r\n\r\n"
+        try:
+            head = text.encode("latin-1")  # a World may pass raw header bytes decoded as latin-1
+        except UnicodeEncodeError:
+            head = text.encode("utf-8")  # Thai in a header (a Location or filename) goes out as UTF-8
         if req.method == "HEAD" or status in _NO_BODY_STATUS:
             body = b""
         return head, body

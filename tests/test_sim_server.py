@@ -25,6 +25,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 GZ_BODY = b"<html><head><title>gzipped</title></head><body>compressed page</body></html>"
+THAI_LOCATION = "/\u0e02\u0e48\u0e32\u0e27"  # an unencoded Thai path, as some LAO servers send
 X509_V_ERR_CERT_HAS_EXPIRED = 10
 X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18
 
@@ -56,6 +57,8 @@ class TinyWorld:
         if url.startswith(("http://gz.", "https://gz.")):
             return SimResponse(200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
                                gzip.compress(GZ_BODY))
+        if url.endswith("/thai-redirect"):
+            return SimResponse(302, [("Location", THAI_LOCATION)], b"")
         if url.endswith("/not-modified"):
             return SimResponse(304, [("ETag", '"v1"')], b"")
         ua = headers.get("user-agent", "")
@@ -179,6 +182,16 @@ def test_gzip_bodies_pass_through_untouched(tiny):
         status, headers, body = _request(sock, "GET", "http://gz.example.go.th/", "gz.example.go.th")
     assert status == 200 and headers["content-encoding"] == "gzip"
     assert gzip.decompress(body) == GZ_BODY
+
+
+def test_thai_header_values_go_out_as_utf8(tiny):
+    with _connect(tiny) as sock:
+        sock.sendall(b"GET http://ok.example.go.th/thai-redirect HTTP/1.1\r\nHost: ok.example.go.th\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += sock.recv(65536)
+    assert b"\r\nLocation: " + THAI_LOCATION.encode("utf-8") + b"\r\n" in data
+    assert data.startswith(b"HTTP/1.1 302 ")
 
 
 def test_unknown_host_is_a_squid_like_dns_error(tiny):
