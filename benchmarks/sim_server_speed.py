@@ -3,7 +3,8 @@
 A 2,000-page synthetic site (about 7 KB per page; each page links to 10 children, 5 pseudo-random
 pages and the home page) is served by one SimServer in a thread of this process. Scrapy runs in a
 subprocess (its reactor runs once per process) and follows every link. Pages/s is
-``response_received_count / elapsed_time_seconds`` from Scrapy's stats, so start-up is not counted.
+``response_received_count / elapsed_time_seconds`` from Scrapy's stats, so start-up is not counted;
+the server's own CPU time per page is printed next to it (the share of a core the proxy needs).
 
     .venv/bin/python benchmarks/sim_server_speed.py [--pages 2000] [--runs 1] [--concurrency 16]
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -101,12 +103,21 @@ print(json.dumps({"pages": s.get("response_received_count", 0),
 '''
 
 
+def _cpu_s() -> float:
+    """CPU seconds used by this process so far: the server thread is the only busy one."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def crawl(start: str, proxy: str, concurrency: int) -> dict:
-    """Run the do-nothing spider in a subprocess; returns pages, elapsed and pages/s."""
+    """Run the do-nothing spider in a subprocess; returns pages, elapsed, pages/s and server CPU/page."""
+    cpu = _cpu_s()
     out = subprocess.run([sys.executable, "-c", SPIDER, start, proxy, str(concurrency)],
                          capture_output=True, text=True, timeout=600, check=True)
+    cpu = _cpu_s() - cpu
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["pages_per_s"] = result["pages"] / result["elapsed"] if result["elapsed"] else 0.0
+    result["server_ms_per_page"] = 1000 * cpu / result["pages"] if result["pages"] else 0.0
     return result
 
 
@@ -134,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
             runs = [crawl(start, via, args.concurrency) for _ in range(args.runs)]
             medians[mode] = statistics.median(r["pages_per_s"] for r in runs)
             detail = " / ".join(f"{r['pages_per_s']:.0f}" for r in runs)
+            server_ms = statistics.median(r["server_ms_per_page"] for r in runs)
             print(f"{mode:12s} pages={runs[0]['pages']:5d} errors={runs[0]['errors']} "
-                  f"pages/s median={medians[mode]:.0f} ({detail})")
+                  f"pages/s median={medians[mode]:.0f} ({detail})  server CPU {server_ms:.2f} ms/page")
     finally:
         server.stop()
     base = medians["direct"]
