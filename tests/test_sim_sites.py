@@ -271,3 +271,45 @@ def test_national_world_answers_lazily_with_bounded_memory():
     assert grown < 40_000_000, grown
     again = national_world(seed=11, count=7850)
     assert again.respond("GET", world.spec(sample[0]).root, {}).body == world.respond("GET", world.spec(sample[0]).root, {}).body
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="chromium not installed")
+def test_chromium_runs_the_js_site_and_reads_tis620(world):
+    """Chromium (routed straight to the World, no server) builds the JS-injected ITA list and decodes TIS-620."""
+    import asyncio
+
+    playwright = pytest.importorskip("playwright.async_api")
+    js_host = next(h for h, s in world.styles().items() if s == "jsinject" and not world.spec(h).site_problem)
+    tis_host = next(h for h, s in world.styles().items() if s == "joomla" and not world.spec(h).site_problem)
+    linked = [r for r in world.labels_for(js_host) if r["evidence_url"] and r["problem"] != "missing"]
+
+    async def run():
+        async with playwright.async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page()
+
+            async def handler(route):
+                host = urlsplit(route.request.url).hostname or ""
+                if not world.has_host(host):
+                    await route.abort()
+                    return
+                resp = world.respond(route.request.method, route.request.url, {})
+                await route.fulfill(status=resp.status, headers=dict(resp.headers), body=resp.body)
+
+            await page.route("**/*", handler)
+            await page.goto(world.spec(js_host).root + "ita.html")
+            hrefs = await page.eval_on_selector_all("#app a", "els => els.map(e => e.href)")
+            await page.goto(world.spec(tis_host).root + "index.php/ita-2565")
+            title = await page.title()
+            await browser.close()
+            return hrefs, title
+
+    hrefs, title = asyncio.run(run())
+    assert len(hrefs) == len(linked) > 0
+    assert world.spec(tis_host).lao.name_th in title or (world.spec(tis_host).other_lao_title or "") in title
