@@ -319,7 +319,8 @@ class SimServer:
         except _BadRequest:
             await self._write_simple(conn, 400, "bad_request", keep_alive=False)
             return False
-        await self._skip_body(conn.reader, req.headers)
+        async with asyncio.timeout(self.idle_timeout_s):
+            await self._skip_body(conn.reader, req.headers)
         if req.method == "CONNECT":
             return await self._connect(conn, req)
         return await self._request(conn, req)

@@ -151,6 +151,18 @@ def test_keep_alive_serves_several_requests_on_one_connection(tiny):
     assert tiny.stats["connections"] == before + 1
 
 
+def test_request_bodies_are_consumed_so_keep_alive_survives(tiny):
+    with _connect(tiny) as sock:
+        sock.sendall(b"POST http://ok.example.go.th/form HTTP/1.1\r\nHost: ok.example.go.th\r\n"
+                     b"Content-Length: 5\r\n\r\nabcde")
+        first = _read_response(sock)
+        sock.sendall(b"POST http://ok.example.go.th/form HTTP/1.1\r\nHost: ok.example.go.th\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+        second = _read_response(sock)
+        third, _, _ = _request(sock, "GET", "http://ok.example.go.th/after", "ok.example.go.th")
+    assert (first[0], second[0], third) == (200, 200, 200)
+
+
 def test_request_headers_reach_the_world_case_insensitively(tiny):
     with _connect(tiny) as sock:
         _, _, body = _request(sock, "GET", "http://ok.example.go.th/", "ok.example.go.th",
