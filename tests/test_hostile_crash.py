@@ -43,12 +43,6 @@ def _crawl_argv(registry: Path | None, data_dir: Path, proxy: str | None, *extra
     return argv + list(extra)
 
 
-def _db(data_dir: Path) -> Path:
-    found = sorted(data_dir.rglob("*.sqlite*")) + sorted(data_dir.rglob("*.db"))
-    found = [p for p in found if not p.name.endswith(("-wal", "-shm", "-journal"))]
-    return found[0] if found else data_dir / "missing.db"
-
-
 def _done_count(data_dir: Path) -> int:
     from oitwatch.store import Store
 
