@@ -59,6 +59,9 @@ MUKDAHAN_MIX = {
 #: number of Mukdahan sites whose host does not resolve any more (expired domain)
 MUKDAHAN_UNREACHABLE = 1
 
+#: share of the registry's old alt domains that now serve a parked/gambling page (others do not resolve)
+ALT_HIJACKED_SHARE = 0.3
+
 #: national style weights
 NATIONAL_WEIGHTS = {
     "assystem": 24,
@@ -333,6 +336,7 @@ class GeneratedWorld:
         self._doc_cache = doc_cache
         self._spec_lru: OrderedDict[str, SiteSpec] = OrderedDict()
         self._known = known
+        self.unlabelled: set[str] = set()
 
     # -- specs and sites
     def spec(self, host: str) -> SiteSpec | None:
@@ -369,9 +373,14 @@ class GeneratedWorld:
         return site
 
     def hosts(self) -> list[str]:
+        """Hosts that carry ground truth (one per LAO site); see also ``extra_hosts``."""
         if self._hosts is not None:
             return list(self._hosts())
-        return list(self._specs)
+        return [h for h in self._specs if h not in self.unlabelled]
+
+    def extra_hosts(self) -> list[str]:
+        """Served hosts without labels (old registry alt domains that now show parked/gambling pages)."""
+        return [h for h in self._specs if h in self.unlabelled]
 
     # -- World protocol
     def _canonical(self, host: str) -> bool:
@@ -536,7 +545,25 @@ def mukdahan_world(seed=2565, as_of: date = DEFAULT_AS_OF, registry: Path | str 
             site_problem="unreachable" if i in down else None,
         )
         specs[spec.host] = spec
-    return GeneratedWorld(specs)
+    world = GeneratedWorld(specs)
+    _add_dead_alt_domains(world, rows, places, seed, as_of)
+    return world
+
+
+def _add_dead_alt_domains(world: GeneratedWorld, rows, places, seed, as_of) -> None:
+    """Old non-.go.th alt domains of the registry: about a third now serve a parked or gambling
+    page (unlabelled extra hosts); the rest do not resolve at all."""
+    for row in rows:
+        main = _site_url(row)
+        for alt in [a.strip() for a in (row.get("alt_urls") or "").split(";") if a.strip()]:
+            host = (urlsplit(alt).hostname or "").lower()
+            if not host or alt == main or host in world._specs or host.endswith(".go.th"):
+                continue  # .go.th names cannot be bought by others
+            if rng(seed, host, "alt").random() >= ALT_HIJACKED_SHARE:
+                continue
+            spec = plan_site(lao_from_row(row, places), alt, seed=seed, as_of=as_of, style="hijacked")
+            world._specs[host] = spec
+            world.unlabelled.add(host)
 
 
 __all__ = [

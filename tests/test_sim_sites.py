@@ -313,3 +313,13 @@ def test_chromium_runs_the_js_site_and_reads_tis620(world):
     hrefs, title = asyncio.run(run())
     assert len(hrefs) == len(linked) > 0
     assert world.spec(tis_host).lao.name_th in title or (world.spec(tis_host).other_lao_title or "") in title
+
+
+def test_old_alt_domains_are_parked_or_gone(world):
+    extra = world.extra_hosts()
+    assert extra and not any(h.endswith(".go.th") for h in extra)
+    assert not set(extra) & set(world.hosts())
+    for host in extra:
+        body = world.respond("GET", f"http://{host}/", {}).body.decode("utf-8")
+        assert world.spec(host).lao.name_th not in body
+    assert not any(r["host"] in extra for r in world.labels())
