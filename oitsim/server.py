@@ -25,6 +25,12 @@ bandwidth come from ``world.profile(host)`` unless overridden for all hosts. Con
 ``tls_self_signed`` the HTTPS leaf is self-signed, not from the CA (plain HTTP is served normally)
 ==================  ====================================================================
 
+Over HTTPS the tunnel and TLS are set up first, so ``hang``/``drip``/``reset`` act on the first
+request inside the tunnel. The server's own answers carry ``X-Proxy-Error`` (``dns_error``,
+``connection_refused``, ``bad_request``, ``world_error``) and name it in the reason phrase, which
+Scrapy repeats in a ``TunnelError``. Header values that are not latin-1 (Thai) go out as UTF-8.
+``world.respond`` runs in the event-loop thread: a slow answer delays the others.
+
 Use ``start_in_thread()`` / ``stop()`` from tests and benchmarks, ``serve_forever()`` from the CLI.
 """
 
@@ -66,8 +72,6 @@ def _reason(status: int) -> str:
 
 
 _REASONS = {code: _reason(code) for code in range(100, 600)}
-
-
 _CANONICAL: dict[str, str] = {}
 
 
@@ -215,6 +219,7 @@ class SimServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
+        """Stop accepting, drop open connections and end their handlers."""
         if self._server is not None:
             self._server.close()
         for writer in list(self._writers):
