@@ -15,11 +15,12 @@ Document builders (``hang_pdf``, ``encrypted_pdf``, ``malformed_pdf``, ``many_pa
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import html
+import struct
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -270,9 +271,28 @@ def _report_pdf() -> bytes:
 
 
 @functools.lru_cache(maxsize=None)
-def _gzip_bomb(inflated: int = 100 * 1024 * 1024) -> bytes:
+def _gzip_bomb(megabytes: int = 100) -> bytes:
+    """About 100 KB of gzip that inflates to ``megabytes`` MB of HTML whitespace.
+
+    One 1 MB block is deflated once after a full flush (so it refers to nothing before it)
+    and repeated; only the CRC is computed over the whole: cheap to build, costly to inflate.
+    """
     head = b"<html><head><title>bomb</title></head><body>"
-    return gzip.compress(head + b" " * (inflated - len(head)), compresslevel=9, mtime=0)
+    chunk = b" " * (1024 * 1024)
+
+    def block(data: bytes) -> bytes:
+        co = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return co.compress(data) + co.flush(zlib.Z_FULL_FLUSH)
+
+    body, crc, size = bytearray(block(head)), zlib.crc32(head), len(head)
+    one = block(chunk)
+    for _ in range(megabytes):
+        body += one
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+    body += zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # final empty block
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    return header + bytes(body) + struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
 
 
 @functools.lru_cache(maxsize=None)
