@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["ExtractResult", "extract_document", "extract_document_async", "sniff_kind", "STATUSES", "TOOLS",
-           "repair_encoding", "CharsetRepairMiddleware"]
+           "repair_encoding", "CharsetRepairMiddleware", "set_max_workers"]
 
 STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large", "unsupported")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -38,8 +38,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TOOLS = {"pdfinfo": "pdfinfo", "pdftotext": "pdftotext"}
 #: Bytes larger than this are not extracted at all (the crawler's DOWNLOAD_MAXSIZE usually stops them first).
 MAX_INPUT_BYTES = 100_000_000
-#: At most this many extractions at once in one process (2-core machines).
-_SLOTS = threading.BoundedSemaphore(int(os.environ.get("OIT_EXTRACT_CONCURRENCY", "2")))
+#: At most this many extractions at once in one process (2-core machines); see set_max_workers.
+_SLOTS = threading.BoundedSemaphore(2)
+
+
+def set_max_workers(n: int) -> None:
+    """Allow ``n`` extractions at once (the spider passes OIT_EXTRACT_WORKERS). Call before crawling."""
+    global _SLOTS
+    _SLOTS = threading.BoundedSemaphore(max(1, int(n)))
 
 
 @dataclass
