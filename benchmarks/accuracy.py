@@ -15,12 +15,14 @@ from real-site patterns; the sim only measures it.
 from __future__ import annotations
 
 import argparse
+import pickle
 import statistics
 import sys
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from checks.engine import check_site
@@ -143,6 +145,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--latency-ms", type=int, default=150)
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--cache", help="directory to keep walked evidence in (pickle), to re-run the checker only")
+    ap.add_argument("--style", help="only sites of this style")
     args = ap.parse_args(argv)
 
     from oitsim.generator import DEFAULT_AS_OF, mukdahan_world
@@ -159,7 +163,7 @@ def main(argv=None) -> int:
         s["labels"][row["code"]] = row
         if row["lao_id"] in reg:
             s["name_th"], s["lao_type_th"] = reg[row["lao_id"]].name_th, reg[row["lao_id"]].lao_type_th
-    todo = list(sites.values())[: args.limit or None]
+    todo = [s for s in sites.values() if not args.style or s["style"] == args.style][: args.limit or None]
 
     proxy = None
     if args.via == "crawl":
@@ -168,8 +172,15 @@ def main(argv=None) -> int:
 
     def one(s):
         t0 = time.perf_counter()
+        cached = Path(args.cache) / f"{s['host']}.pickle" if args.cache else None
         try:
-            ev = crawl_site(s, proxy) if args.via == "crawl" else walk_site(world, s)
+            if cached is not None and cached.exists():
+                ev = pickle.loads(cached.read_bytes())
+            else:
+                ev = crawl_site(s, proxy) if args.via == "crawl" else walk_site(world, s)
+                if cached is not None:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    cached.write_bytes(pickle.dumps(ev))
         except Exception as exc:  # a failed crawl is a measured failure, not a crash of the benchmark
             return s, None, time.perf_counter() - t0, repr(exc)
         t1 = time.perf_counter()

@@ -324,8 +324,11 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
         elif link not in c.links:
             c.links.append(link)
 
-    slug_words = [squash(s).replace("-", "").replace("_", "") for s in item.slugs]
+    not_channel = [re.compile(p, re.I) for p in lex.not_channel_url_patterns]
+    accepted = tuple(item.external_hosts) + tuple(lex.document_hosts)
     for l in site.ev.links:
+        if l.url and any(p.search(l.url) for p in not_channel):
+            continue      # share buttons and plug-ins are never an item's evidence
         # 1. O-code tables and lists on an ITA page for this year (or whose row also names the item)
         codes = code_in(l.context, site.catalog) + code_in(l.text, site.catalog)
         if item.code in codes and len(set(codes)) == 1:
@@ -340,9 +343,10 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
             add("label", 0.9 if not l.in_nav else 0.85, l, l.text)
             continue
         # 3. the row or heading around the link names the item and the link text names no other item
-        if l.context and not best:
+        if l.context and not best and not l.in_nav:
             cbest, _ = site.best_item(l.context)
-            if item.code in cbest:
+            offsite = l.url and not site.is_onsite(l.url) and not host_matches(l.url, accepted)
+            if item.code in cbest and not offsite:
                 add("context", 0.6, l, l.context)
                 continue
         # 4. accepted channel hosts (social network: any link to the host is the channel)
@@ -353,7 +357,9 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
         # 5. URL slugs (percent-decoded Thai or ASCII words)
         if l.url and site.is_onsite(l.url) and not best:
             slug = _slug_text(l.url)
-            hit = contains_any(slug, item.labels) or next((w for w in slug_words if w and w in slug), None)
+            path = unquote(urlsplit(l.url).path + "?" + urlsplit(l.url).query).lower()
+            hit = contains_any(slug, item.labels) or next(
+                (w for w in item.slugs if re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", path)), None)
             if hit:
                 add("slug", 0.5, l, hit)
     cands = list(rows.values())
