@@ -31,7 +31,17 @@ def load_check_site():
 _WORKER_STORES: dict = {}
 
 
-def check_stored_site(store_path: str, run_id: int, lao_id: str, year: int, as_of):
+def site_evidence(store, run_id: int, item: "SiteFinished | dict"):
+    """The stored evidence of a site whose crawl just ended, with the site fields of `item`."""
+    fields = item if isinstance(item, dict) else {"status": item.status, "final_url": item.final_url,
+                                                  "platform": item.platform, "flags": list(item.flags)}
+    ev = store.load_evidence(run_id, fields.get("lao_id") or item.lao_id)
+    ev.status, ev.final_url, ev.platform, ev.flags = (fields["status"], fields["final_url"], fields["platform"],
+                                                      list(fields["flags"]))
+    return ev
+
+
+def check_stored_site(store_path: str, run_id: int, fields: dict, year: int, as_of):
     """Load a finished site's evidence from the store and judge it (runs in a check worker process)."""
     from checks.engine import check_site
     from oitwatch.store import Store
@@ -39,7 +49,7 @@ def check_stored_site(store_path: str, run_id: int, lao_id: str, year: int, as_o
     store = _WORKER_STORES.get(store_path)
     if store is None:
         store = _WORKER_STORES[store_path] = Store(store_path)
-    return check_site(store.load_evidence(run_id, lao_id), year, as_of)
+    return check_site(site_evidence(store, run_id, fields), year, as_of)
 
 
 class StorePipeline:
@@ -127,19 +137,24 @@ class StorePipeline:
         store, run_id = self.store, self.run_id
         self.seen.pop(item.lao_id, None)
         if self.check_site is not None:
-            # Read back what was stored: the checks see exactly what a re-check will see.
-            store.finish_site(run_id, item.lao_id, item.status, item.final_url, item.platform, item.flags)
+            # Read back what was stored: the checks see exactly what a re-check will see. The site
+            # is marked finished together with its results, so a crash in between re-crawls it.
             t0 = time.perf_counter()
+            fields = {"lao_id": item.lao_id, "status": item.status, "final_url": item.final_url,
+                      "platform": item.platform, "flags": list(item.flags)}
             try:
                 if self.pool is not None:
                     report = await asyncio.get_running_loop().run_in_executor(
-                        self.pool, check_stored_site, str(store.path), run_id, item.lao_id, self.year, self.as_of)
+                        self.pool, check_stored_site, str(store.path), run_id, fields, self.year, self.as_of)
                 else:
-                    report = self.check_site(store.load_evidence(run_id, item.lao_id), self.year, self.as_of)
-                store.save_results(run_id, item.lao_id, self.year, self.as_of, report)
+                    report = self.check_site(site_evidence(store, run_id, fields), self.year, self.as_of)
+                with store.tx():
+                    store.finish_site(run_id, item.lao_id, item.status, item.final_url, item.platform, item.flags)
+                    store.save_results(run_id, item.lao_id, self.year, self.as_of, report)
             except Exception:  # noqa: BLE001 - one site's check bug must not stop the night
                 logger.exception("check failed for %s", item.lao_id)
                 self.stats.inc_value("oit/check_errors")
+                store.finish_site(run_id, item.lao_id, item.status, item.final_url, item.platform, item.flags)
                 # the evidence is complete and stays; `oit recheck` can judge it once the bug is fixed
             self.check_seconds += time.perf_counter() - t0
             self.stats.set_value("oit/check_seconds", round(self.check_seconds, 3))
