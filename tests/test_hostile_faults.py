@@ -34,8 +34,8 @@ KNOWN_GAPS = {
     "soft_404_link": "spider: keep soft-404 pages but set Page.fetch_error='soft_404'",
     "redirect_offsite": "spider: a home page that redirects off-site (faults.is_offsite) gets status redirect_offsite",
     "js_never_settles": "spider: wait for networkidle with a bounded timeout; Playwright TimeoutError -> js_never_settles",
-    "dns_error": "middlewares: robots_5xx must not be flagged for proxy errors (X-Proxy-Error) of a dead host",
 }
+ROBOTS_FLAG_GAP = "middlewares: robots_5xx must not be flagged for proxy errors (X-Proxy-Error) of a dead host"
 
 DRIVER = r"""
 import json, sys
@@ -134,8 +134,6 @@ def test_fault_gets_its_named_status(fault_crawl, kind):
     ev = _evidence(fault_crawl, kind)
     assert ev.status == kind.status, f"{kind.kind}: {kind.note}"
     assert set(kind.flags) <= set(ev.flags)
-    if kind.kind == "dns_error":
-        assert ev.flags == [], "a dead host must not collect flags from its proxy's error answers"
     for path, expected in kind.pages.items():
         pages = [p for p in ev.pages if _path(p.url) == path or (p.requested_url and _path(p.requested_url) == path)]
         assert pages, f"{path} was not recorded"
@@ -145,6 +143,13 @@ def test_fault_gets_its_named_status(fault_crawl, kind):
         assert docs, f"{path} was not recorded"
         assert docs[0].extract_status == expected
         assert not docs[0].text or expected == "too_large"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason=ROBOTS_FLAG_GAP, strict=False)
+def test_dead_host_collects_no_flags(fault_crawl):
+    kind = next(k for k in FAULT_KINDS if k.kind == "dns_error")
+    assert _evidence(fault_crawl, kind).flags == []
 
 
 @pytest.mark.slow
