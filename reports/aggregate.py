@@ -27,8 +27,7 @@ AREA_COLUMNS = ["n_laos", "n_scored", "n_unreachable", "mean_score", "min_score"
 
 def status_counts(results: pd.DataFrame) -> pd.DataFrame:
     """Per lao_id: n_items, n_pass, n_fail, n_review, n_unknown."""
-    counts = (pd.crosstab(results["lao_id"], results["status"])
-              .reindex(columns=list(STATUSES), fill_value=0))
+    counts = _count_status(results, ["lao_id"]).set_index("lao_id")
     out = pd.DataFrame({
         "n_items": counts.sum(axis=1),
         "n_pass": counts["pass"], "n_fail": counts["fail"],
@@ -69,17 +68,22 @@ def lao_scores(results: pd.DataFrame, sites: pd.DataFrame, *, target: float, ban
     return out[SCORE_COLUMNS].sort_values("lao_id", kind="stable").reset_index(drop=True)
 
 
+def _count_status(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows per keys x status as columns pass, fail, needs_review, unknown (fast groupby, no crosstab)."""
+    counts = frame.groupby([*keys, "status"], sort=True).size().unstack("status", fill_value=0)
+    counts = counts.reindex(columns=list(STATUSES), fill_value=0).astype("int64")
+    counts.columns.name = None
+    return counts.reset_index()
+
+
 def _summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    g = frame.groupby(keys, sort=True, dropna=False)
-    out = pd.DataFrame({
-        "n_laos": g["lao_id"].nunique(),
-        "n_scored": g["score"].count(),
-        "n_unreachable": g["reachable"].apply(lambda s: int((~s.astype(bool)).sum())),
-        "mean_score": g["score"].mean().round(2),
-        "min_score": g["score"].min(),
-        "n_meet_target": g["meets_target"].apply(lambda s: int(s.fillna(False).astype(bool).sum())),
-        "n_fail": g["n_fail"].sum(), "n_review": g["n_review"].sum(), "n_unknown": g["n_unknown"].sum(),
-    })
+    frame = frame.assign(_unreach=(~frame["reachable"].astype(bool)).astype("int64"),
+                         _meet=frame["meets_target"].fillna(False).astype(bool).astype("int64"))
+    out = frame.groupby(keys, sort=True, dropna=False).agg(
+        n_laos=("lao_id", "nunique"), n_scored=("score", "count"), n_unreachable=("_unreach", "sum"),
+        mean_score=("score", "mean"), min_score=("score", "min"), n_meet_target=("_meet", "sum"),
+        n_fail=("n_fail", "sum"), n_review=("n_review", "sum"), n_unknown=("n_unknown", "sum"))
+    out["mean_score"] = out["mean_score"].round(2)
     out["share_meet_target"] = (100.0 * out["n_meet_target"] / out["n_scored"].where(out["n_scored"] > 0)).round(1)
     return out[AREA_COLUMNS].reset_index()
 
@@ -124,9 +128,7 @@ def item_coverage(results: pd.DataFrame) -> pd.DataFrame:
 
     Sorted with the most often missing first (then catalogue order).
     """
-    counts = (pd.crosstab([results["code"], results["item_key"], results["item_order"]], results["status"])
-              .reindex(columns=list(STATUSES), fill_value=0)).reset_index()
-    counts.columns.name = None
+    counts = _count_status(results, ["code", "item_key", "item_order"])
     counts = counts.rename(columns={"pass": "n_pass", "fail": "n_fail", "needs_review": "n_review", "unknown": "n_unknown"})
     judged = counts["n_pass"] + counts["n_fail"] + counts["n_review"]
     counts["fail_share"] = (100.0 * counts["n_fail"] / judged.where(judged > 0)).round(1)
@@ -192,7 +194,8 @@ def compare_runs(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
 def change_summary(changes: pd.DataFrame) -> pd.DataFrame:
     """Per LAO: n_improved, n_regressed, n_now_unreachable, n_reachable_again."""
     kinds = ["improved", "regressed", "now_unreachable", "reachable_again"]
-    counts = pd.crosstab(changes["lao_id"], changes["change"]).reindex(columns=kinds, fill_value=0)
+    counts = changes.groupby(["lao_id", "change"]).size().unstack("change", fill_value=0)
+    counts = counts.reindex(columns=kinds, fill_value=0).astype("int64")
     counts.columns = [f"n_{k}" for k in kinds]
     counts.columns.name = None
     return counts.reset_index()
@@ -254,9 +257,7 @@ def item_coverage_by_area(results: pd.DataFrame, placement: pd.DataFrame, level:
     key = {"tambon": "tambon_code", "amphoe": "amphoe_code", "province": "province_code"}[level]
     place = placement[placement[key] != ""][[key, "lao_id"]].drop_duplicates()
     frame = results[["lao_id", "code", "item_key", "item_order", "status"]].merge(place, on="lao_id")
-    counts = (pd.crosstab([frame[key], frame["code"], frame["item_key"], frame["item_order"]], frame["status"])
-              .reindex(columns=list(STATUSES), fill_value=0)).reset_index()
-    counts.columns.name = None
+    counts = _count_status(frame, [key, "code", "item_key", "item_order"])
     counts = counts.rename(columns={"pass": "n_pass", "fail": "n_fail", "needs_review": "n_review", "unknown": "n_unknown"})
     judged = counts["n_pass"] + counts["n_fail"] + counts["n_review"]
     counts["fail_share"] = (100.0 * counts["n_fail"] / judged.where(judged > 0)).round(1)

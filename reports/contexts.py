@@ -156,6 +156,7 @@ class TambonGaps:
     amphoe_name: str = _f("District name")
     href: str = _f("Link to the tambon page", "")
     laos: list[LaoGaps] = _f("LAOs covering the subdistrict", factory=list)
+    listed_above: list[str] = _f("Names of LAOs covering it that are already listed under another subdistrict", factory=list)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -64,7 +65,7 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
     wb = Workbook(write_only=True)
     used: set[str] = set()
     names = []
-    fills = {k: PatternFill("solid", fgColor=v) for k, v in STATUS_FILL.items()}
+    fills = {k: PatternFill(start_color=v, end_color=v, fill_type="solid") for k, v in STATUS_FILL.items()}
     for sh in sheets:
         ws = wb.create_sheet(sheet_title(sh.title, used))
         names.append(ws.title)
@@ -82,18 +83,16 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
             c.alignment = Alignment(wrap_text=True, vertical="top")
             header.append(c)
         ws.append(header)
-        if sh.status_columns:
-            for row in sh.rows:
-                cells = []
-                for i, v in enumerate(row):
-                    c = WriteOnlyCell(ws, value=safe_cell(v))
-                    if i in sh.status_columns and v in sh.status_values:
-                        c.fill = fills[sh.status_values[v]]
-                    cells.append(c)
-                ws.append(cells)
-        else:
-            for row in sh.rows:
-                ws.append([safe_cell(v) for v in row])
+        if sh.status_columns and sh.rows:
+            # colour status cells with conditional formatting (one rule per status, not per cell)
+            cols = sorted(sh.status_columns)
+            ref = f"{get_column_letter(cols[0] + 1)}2:{get_column_letter(cols[-1] + 1)}{last}"
+            for label, status in sh.status_values.items():
+                text = str(label).replace('"', '""')
+                ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{text}"'],
+                                                              fill=fills[status]))
+        for row in sh.rows:
+            ws.append([safe_cell(v) for v in row])
     wb.save(path)
     return names
 

@@ -10,16 +10,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.excel import safe_cell
 
 TEXT_COLUMNS = ("problem", "reason", "evidence_url", "matched_text", "reason_th", "reason_en")
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write with formula-like text cells prefixed by an apostrophe (vectorised safe_cell)."""
     frame = frame.copy()
     for c in frame.columns:
-        if frame[c].dtype == object or str(frame[c].dtype).startswith("str"):
-            frame[c] = frame[c].map(lambda v: safe_cell(v) if isinstance(v, str) else v)
+        col = frame[c]
+        if pd.api.types.infer_dtype(col, skipna=True) != "string":
+            continue
+        risky = col.str.match(r"^[=+\-@\t\r]", na=False).astype(bool)
+        if risky.any():
+            frame[c] = col.astype(object).where(~risky, "'" + col.where(risky, "").astype(str))
     frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 

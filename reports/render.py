@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 import yaml
@@ -102,15 +102,15 @@ def item_titles(year: int, results: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return titles
 
 
+_HTTP_URL = re.compile(r"^https?://[^\s/?#@\\]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+
+
 def http_url(value) -> str | None:
     """The URL when it is an absolute http(s) URL, else None (no link is rendered)."""
     if not isinstance(value, str) or not value:
         return None
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return None
-    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+    value = value.strip()
+    return value if _HTTP_URL.match(value) else None
 
 
 # --------------------------------------------------------------------------- inputs
@@ -220,10 +220,16 @@ class Analysis:
         self.item_cov = agg.item_coverage(res)
         self.item_cov_prov = agg.item_coverage_by_area(res, self.placement, "province")
         self.item_cov_amph = agg.item_coverage_by_area(res, self.placement, "amphoe")
+        self.items_in = {"province": dict(tuple(self.item_cov_prov.groupby("province_code", sort=False))),
+                         "amphoe": dict(tuple(self.item_cov_amph.groupby("amphoe_code", sort=False)))}
         self.area = {lvl: agg.area_summary(self.scores, self.placement, lvl).set_index(f"{lvl}_code")
                      for lvl in ("tambon", "amphoe", "province")}
+        self.area_rows = {lvl: frame.to_dict("index") for lvl, frame in self.area.items()}
         self.groups = agg.officer_groups(self.placement, self.officers)
+        self.group_of_tambon = self.groups.set_index("tambon_code").to_dict("index")
+        self._index_places()
         self.group_summary = agg.officer_summary(self.scores, self.placement, self.officers).set_index("group_id")
+        self.group_stats = self.group_summary.to_dict("index")
         # history
         self.previous = data.previous_run
         self.changes_prev = self.score_prev = None
@@ -255,14 +261,35 @@ class Analysis:
                 self.progress = {lvl: agg.round_progress(self.round_runs, st, self.placement, lvl)
                                  for lvl in ("amphoe", "province")}
 
+    def _index_places(self) -> None:
+        """Dictionaries so that page builders never filter whole frames per page."""
+        p = self.placement.sort_values(["lao_id", "tambon_code"], kind="stable")
+        self.by_tambon: dict[str, list[tuple[str, str]]] = {}
+        self.by_lao: dict[str, list[dict]] = {}
+        self.laos_in = {"province": {}, "amphoe": {}}
+        self.tambons_in = {"province": {}, "amphoe": {}}
+        self.amphoes_in: dict[str, set] = {}
+        for lid, t, a, pr, cov in p[["lao_id", "tambon_code", "amphoe_code", "province_code", "coverage"]].itertuples(
+                index=False, name=None):
+            self.by_lao.setdefault(lid, []).append({"tambon_code": t, "amphoe_code": a, "province_code": pr})
+            if t:
+                self.by_tambon.setdefault(t, []).append((lid, cov))
+                self.tambons_in["amphoe"].setdefault(a, set()).add(t)
+                self.tambons_in["province"].setdefault(pr, set()).add(t)
+            if a:
+                self.laos_in["amphoe"].setdefault(a, set()).add(lid)
+                self.amphoes_in.setdefault(pr, set()).add(a)
+            if pr:
+                self.laos_in["province"].setdefault(pr, set()).add(lid)
+        self.sites_by_id = self.data.sites.set_index("lao_id").to_dict("index") if len(self.data.sites) else {}
+        self.lao_names = {}
+        for r in self.laos.to_dict("records"):
+            self.lao_names[r["lao_id"]] = (f"{r['lao_type_th']}{r['name_th']}" if self.lang == "th"
+                                           else f"{r['name_en'] or r['name_th']} ({r['lao_type']})")
+
     # ---- small lookups used by the page builders
     def lao_name(self, lao_id: str) -> str:
-        if lao_id not in self.laos.index:
-            return lao_id
-        r = self.laos.loc[lao_id]
-        if self.lang == "th":
-            return f"{r['lao_type_th']}{r['name_th']}"
-        return f"{r['name_en'] or r['name_th']} ({r['lao_type']})"
+        return self.lao_names.get(lao_id, lao_id)
 
     def title(self, code: str) -> str:
         th, en = self.titles.get(code, (code, code))
@@ -316,6 +343,8 @@ class Builder:
                 n_items=s["n_items"], n_pass=s["n_pass"], n_fail=s["n_fail"], n_review=s["n_review"],
                 n_unknown=s["n_unknown"], delta=_num(delta.get(lid)))
         self.items_by_lao = self._item_rows()
+        self._split_cache: dict = {}
+        self.run_date_of = dict(zip(d.run_dates["run_id"], d.run_dates["run_date"]))
 
     # ---- helpers
     def meta(self, title: str, root: str, crumbs: list[Crumb], css: str = "") -> PageMeta:
@@ -330,18 +359,23 @@ class Builder:
             p = an.data.history[an.previous][0]
             prev = dict(zip(zip(p["lao_id"], p["item_key"]), p["status"]))
         out: dict[str, list[ItemRow]] = {}
-        cols = ["lao_id", "code", "item_key", "status", reason_col, "reason", "evidence_url", "matched_text",
-                "found_year", "checked_at"]
-        for lid, code, key, status, rtext, rcode, ev, mt, fy, ck in res[cols].itertuples(index=False, name=None):
-            ev = ev if isinstance(ev, str) else ""
-            out.setdefault(lid, []).append(ItemRow(
-                code=code, title=an.title(code), status=status,
-                reason=rtext if isinstance(rtext, str) and rtext else (rcode if isinstance(rcode, str) else ""),
-                evidence_href=http_url(ev), evidence_text=ev,
-                matched_text=mt if isinstance(mt, str) else "",
-                found_year="" if fy is None or (isinstance(fy, float) and math.isnan(fy)) else str(int(fy)),
-                checked_at=str(ck)[:10] if isinstance(ck, str) else "",
-                status_before=prev.get((lid, key), "")))
+        # vectorised clean-up first; the loop below only builds objects
+        text = lambda c: res[c].astype(object).where(res[c].notna(), "").astype(str)  # noqa: E731
+        reason = text(reason_col)
+        reason = reason.where(reason != "", text("reason"))
+        ev = text("evidence_url").str.strip()
+        ev_ok = ev.str.match(_HTTP_URL.pattern, case=False).fillna(False).tolist()
+        href = [e if ok else None for e, ok in zip(ev.tolist(), ev_ok)]
+        fy = pd.to_numeric(res["found_year"], errors="coerce")
+        fy = fy.astype("Int64").astype(str).replace("<NA>", "")
+        checked = text("checked_at").str[:10]
+        titles = {c: an.title(c) for c in res["code"].unique()}
+        before = [prev.get(k, "") for k in zip(res["lao_id"].tolist(), res["item_key"].tolist())] if prev \
+            else [""] * len(res)
+        for lid, code, status, rtext, evt, evh, mt, fyr, ck, sb in zip(
+                res["lao_id"].tolist(), res["code"].tolist(), res["status"].tolist(), reason.tolist(), ev.tolist(),
+                href, text("matched_text").tolist(), fy.tolist(), checked.tolist(), before):
+            out.setdefault(lid, []).append(ItemRow(code, titles[code], status, rtext, evh, evt, mt, fyr, ck, sb))
         return out
 
     def write(self, template: str, ctx, rel: str) -> Path:
@@ -366,16 +400,29 @@ class Builder:
             c.append(Crumb(an.name(tambon), root + f"t/{tambon}.html"))
         return c
 
-    def _changes(self, lao_ids: set[str] | None, root: str) -> list[ChangeBlock]:
+    def _split(self, frame: pd.DataFrame | None, level: str, code: str) -> pd.DataFrame | None:
+        """Rows of `frame` (by lao_id) for one area, split once per level and cached."""
+        if frame is None or level == "country":
+            return frame
+        cache = self._split_cache.setdefault((id(frame), level), None)
+        if cache is None:
+            key = f"{level}_code"
+            place = self.an.placement[self.an.placement[key] != ""][[key, "lao_id"]].drop_duplicates()
+            merged = frame.merge(place, on="lao_id")
+            cache = {k: g.drop(columns=key) for k, g in merged.groupby(key, sort=False)}
+            self._split_cache[(id(frame), level)] = cache
+        return cache.get(code, frame.iloc[0:0])
+
+    def _changes(self, level: str, code: str, root: str) -> list[ChangeBlock]:
         an = self.an
         blocks = []
         for key, rid, ch, sc in (("since_previous", an.previous, an.changes_prev, an.score_prev),
                                  ("since_start", an.baseline, an.changes_start, an.score_start)):
-            if rid is None:
+            if rid is None or ch is None:
                 if key == "since_previous":
                     blocks.append(ChangeBlock(label_key=key, run_id=None))
                 continue
-            c = ch if lao_ids is None else ch[ch["lao_id"].isin(lao_ids)]
+            c = self._split(ch, level, code)
             counts = {f"n_{k}": int((c["change"] == k).sum())
                       for k in ("improved", "regressed", "now_unreachable", "reachable_again")}
             c = c.assign(_rank=c["change"].map({"regressed": 0, "improved": 1}).fillna(2))
@@ -383,14 +430,14 @@ class Builder:
             rows = [ItemRow(code=r.code, title=an.title(r.code), status=r.status, status_before=r.status_before,
                             lao_name=an.lao_name(r.lao_id), lao_href=f"{root}l/{r.lao_id}.html")
                     for r in c.itertuples()]
-            s = sc if lao_ids is None else sc[sc["lao_id"].isin(lao_ids)]
+            s = self._split(sc, level, code)
             s = s[s["delta"].fillna(0) != 0].sort_values("delta", kind="stable")
             scores = []
             for r in s.itertuples():
                 row = self.lao_row(r.lao_id, root)
                 row.delta = float(r.delta)
                 scores.append(row)
-            run_date = an.data.run_dates.set_index("run_id")["run_date"].get(rid)
+            run_date = self.run_date_of.get(rid)
             blocks.append(ChangeBlock(label_key=key, run_id=int(rid), as_of=str(run_date or ""),
                                       counts=counts, rows=rows, scores=scores))
         return blocks
@@ -403,14 +450,15 @@ class Builder:
 
     def _group_rows(self, tambons: set[str], root: str) -> list[AreaRow]:
         an = self.an
-        g = an.groups[an.groups["tambon_code"].isin(tambons)]
+        by_group: dict[str, list[str]] = {}
+        for tcode in sorted(tambons):
+            by_group.setdefault(an.group_of_tambon[tcode]["group_id"], []).append(tcode)
         rows = []
-        for gid, part in g.groupby("group_id", sort=True):
-            first = part.iloc[0]
-            stats = an.group_summary.loc[gid] if gid in an.group_summary.index else None
-            label = first["officer_name"] or an.name(first["tambon_code"])
+        for gid in sorted(by_group):
+            first = an.group_of_tambon[by_group[gid][0]]
+            label = first["officer_name"] or an.name(by_group[gid][0])
             rows.append(AreaRow(code=gid, name=label, href=root + self.pdf_name(gid),
-                                stats=_stats(stats), n_tambons=int(part["tambon_code"].nunique()),
+                                stats=_stats(an.group_stats.get(gid)), n_tambons=len(by_group[gid]),
                                 officer=first["officer_name"]))
         return rows
 
@@ -444,28 +492,28 @@ class Builder:
             tambons = set()
         else:
             key = f"{level}_code"
-            lao_ids = set(place.loc[place[key] == code, "lao_id"])
-            stats = _stats(an.area[level].loc[code] if code in an.area[level].index else None)
+            lao_ids = an.laos_in[level].get(code, set())
+            stats = _stats(an.area_rows[level].get(code))
             if level == "province":
                 child_level = "amphoe"
-                children_codes = sorted(set(place.loc[place["province_code"] == code, "amphoe_code"]) - {""})
-                items = an.item_cov_prov[an.item_cov_prov["province_code"] == code]
+                children_codes = sorted(an.amphoes_in.get(code, set()))
+                items = an.items_in["province"].get(code, an.item_cov.iloc[0:0])
                 crumbs = self.crumbs_for(root=root) + ([Crumb(an.name(code), "")] if not self.single else [])
             else:
                 child_level = "tambon"
-                children_codes = sorted(set(place.loc[place["amphoe_code"] == code, "tambon_code"]) - {""})
-                items = an.item_cov_amph[an.item_cov_amph["amphoe_code"] == code]
+                children_codes = sorted(an.tambons_in["amphoe"].get(code, set()))
+                items = an.items_in["amphoe"].get(code, an.item_cov.iloc[0:0])
                 crumbs = self.crumbs_for(prov=code[:2], root=root) + [Crumb(an.name(code), "")]
             name = an.name(code)
-            tambons = set(place.loc[place[key] == code, "tambon_code"]) - {""}
+            tambons = an.tambons_in[level].get(code, set())
         children = []
-        child_area = an.area[child_level]
-        officer_of = dict(zip(an.groups["tambon_code"], an.groups["officer_name"]))
+        child_area = an.area_rows[child_level]
         for c in children_codes:
             href = {"province": self.prov_href.get(c, ""), "amphoe": f"a/{c}.html", "tambon": f"t/{c}.html"}[child_level]
             children.append(AreaRow(code=c, name=an.name(c), href=root + href,
-                                    stats=_stats(child_area.loc[c] if c in child_area.index else None),
-                                    officer=officer_of.get(c, "") if child_level == "tambon" else ""))
+                                    stats=_stats(child_area.get(c)),
+                                    officer=an.group_of_tambon.get(c, {}).get("officer_name", "")
+                                    if child_level == "tambon" else ""))
         many = len(lao_ids) > cfg["heatmap_max_laos"]
         laos = [] if level == "country" else [self.lao_row(l, root) for l in sorted(lao_ids)]
         laos.sort(key=lambda r: (r.score is None, -(r.score or 0), r.name))
@@ -478,7 +526,7 @@ class Builder:
             child_level=child_level, children=children,
             officers=self._group_rows(tambons, root) if level != "country" else [],
             laos=laos, top_missing=self._item_stats(items, cfg["top_missing_items"]), unreachable=unreachable,
-            changes=self._changes(None if level == "country" else lao_ids, root),
+            changes=self._changes(level, code, root),
             heatmap_href=(root + heat) if heat else "",
             downloads=[Crumb(d.label, root + d.href) for d in downloads])
         self.write("area.html.j2", ctx, rel)
@@ -500,15 +548,13 @@ class Builder:
 
     def tambon_context(self, code: str, root: str, css: str = "") -> TambonPageContext:
         an = self.an
-        place = an.placement[an.placement["tambon_code"] == code]
-        g = an.groups[an.groups["tambon_code"] == code]
+        o = an.group_of_tambon.get(code)
         officer = None
-        if len(g) and g.iloc[0]["officer_name"]:
-            o = g.iloc[0]
+        if o and o["officer_name"]:
             officer = OfficerInfo(name=o["officer_name"], position=o["position"], phone=o["phone"],
                                   email=o["email"], line_id=o["line_id"])
-        laos = [self.lao_gaps(r.lao_id, root, r.coverage) for r in place.sort_values("lao_id").itertuples()]
-        gid = g.iloc[0]["group_id"] if len(g) else f"tambon-{code}"
+        laos = [self.lao_gaps(lid, root, cov) for lid, cov in an.by_tambon.get(code, [])]
+        gid = o["group_id"] if o else f"tambon-{code}"
         return TambonPageContext(
             meta=self.meta(an.name(code), root, self.crumbs_for(code[:2], code[:4], root=root) + [Crumb(an.name(code), "")], css),
             code=code, name=an.name(code), amphoe_name=an.name(code[:4]), officer=officer, laos=laos,
@@ -523,9 +569,10 @@ class Builder:
 
     def lao_page(self, lid: str) -> None:
         an = self.an
-        site = an.data.sites.set_index("lao_id").loc[lid] if lid in set(an.data.sites["lao_id"]) else None
-        tambons = sorted(set(an.placement.loc[an.placement["lao_id"] == lid, "tambon_code"]) - {""})
-        first = an.placement.loc[an.placement["lao_id"] == lid].iloc[0]
+        site = an.sites_by_id.get(lid)
+        places = an.by_lao.get(lid, [{"tambon_code": "", "amphoe_code": "", "province_code": ""}])
+        tambons = sorted({p["tambon_code"] for p in places} - {""})
+        first = places[0]
         crumbs = self.crumbs_for(first["province_code"], first["amphoe_code"], tambons[0] if tambons else "")
         row = self.lao_row(lid, "../")
         crumbs.append(Crumb(row.name, ""))
@@ -552,16 +599,17 @@ class Builder:
             seen: set[str] = set()
             tambons = []
             for code in sorted(part["tambon_code"]):
-                place = an.placement[an.placement["tambon_code"] == code].sort_values("lao_id")
-                laos = []
-                for r in place.itertuples():
-                    if r.lao_id in seen:
-                        continue  # an LAO split over two tambons of one officer is listed once
-                    seen.add(r.lao_id)
-                    laos.append(self.lao_gaps(r.lao_id, "", r.coverage))
-                tambons.append(TambonGaps(code=code, name=an.name(code), amphoe_name=an.name(code[:4]), laos=laos))
+                laos, above = [], []
+                for lid, cov in an.by_tambon.get(code, []):
+                    if lid in seen:
+                        above.append(an.lao_name(lid))  # split LAO: listed once per officer
+                        continue
+                    seen.add(lid)
+                    laos.append(self.lao_gaps(lid, "", cov))
+                tambons.append(TambonGaps(code=code, name=an.name(code), amphoe_name=an.name(code[:4]), laos=laos,
+                                          listed_above=above))
             title = officer.name if officer else f"{t['tambon'][an.lang]}{an.name(first['tambon_code'])}"
-            stats = an.group_summary.loc[gid] if gid in an.group_summary.index else None
+            stats = an.group_stats.get(gid)
             out.append(OfficerReportContext(meta=self.meta(title, "", [], css), group_id=gid, officer=officer,
                                             stats=_stats(stats), tambons=tambons))
         return out
@@ -625,15 +673,17 @@ def make_env(lang: str) -> Environment:
         s = s if isinstance(s, str) else ""
         return sites.get(s, {}).get(lang, s)
 
-    def fmt_date(v) -> str:
-        if not v:
-            return ""
+    @lru_cache(maxsize=4096)
+    def _fmt_date(v: str) -> str:
         try:
-            d = _as_date(str(v)[:10])
+            d = _as_date(v[:10])
         except ValueError:
-            return str(v)
+            return v
         year = d.year + 543 if lang == "th" else d.year
         return f"{d.day} {months[d.month - 1]} {year}"
+
+    def fmt_date(v) -> str:
+        return _fmt_date(str(v)) if v else ""
 
     def md(v) -> str:
         """Markdown-safe text: escape markup characters and angle brackets."""
@@ -642,9 +692,54 @@ def make_env(lang: str) -> Environment:
             s = s.replace(ch, "\\" + ch)
         return s.replace("\n", " ")
 
-    env.globals.update(t=t, status_label=status_label, symbol=symbol, site_label=site_label)
+    env.globals.update(t=t, status_label=status_label, symbol=symbol, site_label=site_label,
+                       SL={k: v.get(lang, k) for k, v in statuses.items()},
+                       SY={k: v.get("symbol", "") for k, v in statuses.items()})
     env.filters.update(score=_fmt_score, thai_date=fmt_date, md=md)
     return env
+
+
+# --------------------------------------------------------------------------- parallel page writing
+
+_FORKED = None   # (Builder, downloads, labels, lang) inherited by forked workers
+
+
+def _do_task(kind: str, key: str) -> None:
+    b, downloads, labels, lang = _FORKED
+    if kind == "amphoe":
+        b.area_page("amphoe", key, f"a/{key}.html", "../", downloads)
+    elif kind == "tambon":
+        ctx = b.tambon_context(key, "../")
+        b.write("tambon.html.j2", ctx, f"t/{key}.html")
+        b.write("tambon.md.j2", ctx, f"md/t/{key}.md")
+    elif kind == "lao":
+        b.lao_page(key)
+    elif kind == "excel":
+        from reports import excel as xl
+        xl.write_province_workbook(b.an, key, b.out / "excel" / f"report-{key}.xlsx", labels, lang)
+
+
+def _do_chunk(chunk: list[tuple[str, str]]) -> int:
+    for kind, key in chunk:
+        _do_task(kind, key)
+    return len(chunk)
+
+
+def _run_tasks(tasks: list[tuple[str, str]], workers: int | None) -> None:
+    """Run tasks in `workers` forked processes (round-robin chunks); in-process when 1 or no fork."""
+    import multiprocessing
+    import os
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if workers <= 1 or len(tasks) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+        _do_chunk(tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    # Excel workbooks are the largest tasks: start them first, then spread the rest
+    tasks = sorted(tasks, key=lambda t: t[0] != "excel")
+    chunks = [tasks[i::workers * 4] for i in range(workers * 4)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = sum(f.result() for f in [pool.submit(_do_chunk, c) for c in chunks])
+    assert done == len(tasks)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -661,8 +756,9 @@ def build_report(store, run_id: int, out_dir, lang: str = "th", *, laos_path=DEF
 
 def build_from_data(data: ReportData, out_dir, lang: str = "th", *, config: dict | None = None,
                     pdf: bool = True, excel: bool = True, pdf_limit: int | None = None,
-                    lao_pages: bool = True, timings: dict | None = None) -> Path:
-    """Build the report from frames. pdf_limit renders only the first N officer PDFs (benchmarks)."""
+                    lao_pages: bool = True, timings: dict | None = None, workers: int | None = None) -> Path:
+    """Build the report from frames. pdf_limit renders only the first N officer PDFs (benchmarks);
+    workers: processes for the page/workbook writing (default: CPU count, at most 4)."""
     import time
     if lang not in ("th", "en"):
         raise InputError(f"--lang must be th or en, not {lang!r}")
@@ -699,18 +795,20 @@ def build_from_data(data: ReportData, out_dir, lang: str = "th", *, config: dict
         b.area_page("country", "", "index.html", "", downloads)
         for p in an.provinces:
             b.area_page("province", p, f"p/{p}.html", "../", downloads)
-    for a in sorted(set(an.placement["amphoe_code"]) - {""}):
-        b.area_page("amphoe", a, f"a/{a}.html", "../", downloads)
-    for tcode in sorted(set(an.placement["tambon_code"]) - {""}):
-        ctx = b.tambon_context(tcode, "../")
-        b.write("tambon.html.j2", ctx, f"t/{tcode}.html")
-        b.write("tambon.md.j2", ctx, f"md/t/{tcode}.md")
-    timings["pages_area"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    # the many small pages (and the workbooks) are written by forked workers sharing the analysis
+    tasks = [("amphoe", a) for a in sorted(set(an.placement["amphoe_code"]) - {""})]
+    tasks += [("tambon", tc) for tc in sorted(set(an.placement["tambon_code"]) - {""})]
     if lao_pages:
-        for lid in an.scores["lao_id"]:
-            b.lao_page(lid)
-    timings["pages_lao"] = time.perf_counter() - t0
+        tasks += [("lao", lid) for lid in an.scores["lao_id"]]
+    if excel:
+        tasks += [("excel", p) for p in an.provinces]
+    global _FORKED
+    _FORKED = (b, downloads, labels, lang)
+    try:
+        _run_tasks(tasks, workers)
+    finally:
+        _FORKED = None
+    timings["pages_and_excel"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     b.write("items.html.j2", ItemsPageContext(
         meta=b.meta(labels["top_missing"][lang], "", [Crumb(labels["back_to_top"][lang], "index.html"),
@@ -722,15 +820,11 @@ def build_from_data(data: ReportData, out_dir, lang: str = "th", *, config: dict
     # exports
     from reports import exports
     exports.write_exports(an, out / "data")
-    timings["exports"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if excel:
+    if excel and an.rounds:
         from reports import excel as xl
         for p in an.provinces:
-            xl.write_province_workbook(an, p, out / "excel" / f"report-{p}.xlsx", labels, lang)
-            if an.rounds:
-                xl.write_progress_workbook(b.progress_context(p, ""), out / "excel" / f"progress-{p}.xlsx", labels, lang)
-    timings["excel"] = time.perf_counter() - t0
+            xl.write_progress_workbook(b.progress_context(p, ""), out / "excel" / f"progress-{p}.xlsx", labels, lang)
+    timings["exports"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if pdf:
         from reports import pdf as pdfmod
