@@ -124,6 +124,7 @@ def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: i
         argv = [sys.executable, "-m", "crawler.extract_worker", "--kind", real,
                 "--mem-mb", str(int(mem_mb)), "--cpu-s", str(int(timeout_s) + 1),
                 "--max-pages", str(int(max_pages)), "--max-chars", str(int(max_chars)),
+                "--wall-s", str(int(timeout_s) + 5),
                 "--pdfinfo", TOOLS["pdfinfo"], "--pdftotext", TOOLS["pdftotext"], path]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "HOME": workdir}

@@ -154,6 +154,15 @@ def extract_xlsx(path: str, args) -> dict:
     return _result("ok" if text.strip() else "no_text", text or None, len(wb.worksheets))
 
 
+def _cleanup(path: str) -> None:
+    """Remove the private temporary directory the parent made for this document."""
+    import shutil
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(folder).startswith("oit-extract-"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="crawler.extract_worker")
     p.add_argument("--kind", required=True, choices=["pdf", "docx", "xlsx"])
@@ -166,8 +175,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pdfinfo", default="pdfinfo")
     p.add_argument("--pdftotext", default="pdftotext")
     p.add_argument("path")
+    p.add_argument("--wall-s", type=int, default=0, help="kill the whole process group after this many seconds")
     args = p.parse_args(argv)
+    parent = os.getppid()
     _limit(args.mem_mb, args.cpu_s, fsize_mb=max(64, args.max_chars * 4 // (1 << 20) + 1))
+    if args.wall_s > 0:
+        # Self-destruct even if the parent died (kill -9 of the crawler): the worker leads its own
+        # process group, so this takes pdftotext with it, and the temporary directory is removed.
+        def _expire(_signum, _frame):
+            _cleanup(args.path)
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+        signal.signal(signal.SIGALRM, _expire)
+        signal.alarm(args.wall_s)
     try:
         if args.kind == "pdf":
             result = extract_pdf(args.path, args)
@@ -183,8 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         name = type(exc).__name__
         status = "encrypted" if "encrypt" in str(exc).lower() else "malformed"
         result = _result(status, detail=f"{name}: {exc}")
-    sys.stdout.write(json.dumps(result, ensure_ascii=False))
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _cleanup(args.path)  # the caller is gone (killed): nobody else will remove the file
+        os._exit(0)
+    if os.getppid() != parent:
+        _cleanup(args.path)  # re-parented: the caller died while we worked
     return 0
 
 

@@ -172,3 +172,31 @@ def test_repair_encoding_for_wrong_or_missing_charset():
     assert repair_encoding(thai.encode("utf-8"), "utf-8") is None
     assert repair_encoding(b"<p>plain ascii</p>", "cp1252") is None
     assert repair_encoding("<p>café crème</p>".encode("cp1252"), "cp1252") is None
+
+
+def test_extraction_orphaned_by_a_killed_crawler_cleans_itself_up(tmp_path):
+    """kill -9 of the caller: the worker and pdftotext still die (wall alarm) and the temp dir goes."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("from crawler.extract import extract_document\n"
+            "from oitsim.faults import hang_pdf\n"
+            "print('start', flush=True)\n"
+            "extract_document(hang_pdf(), 'pdf', timeout_s=1)\n")
+    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(Path(extract.__file__).resolve().parent.parent))
+    caller = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    assert caller.stdout.readline().strip() == "start"
+    for _ in range(100):  # until the worker has made its private directory
+        if list(tmp_path.glob("oit-extract-*")):
+            break
+        time.sleep(0.05)
+    caller.send_signal(signal.SIGKILL)
+    caller.wait(timeout=10)
+    for _ in range(300):  # bounded wait: the worker's own alarm fires after timeout_s + 5 s
+        alive = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+        if not alive and not list(tmp_path.glob("oit-extract-*")):
+            break
+        time.sleep(0.1)
+    assert not alive, "extraction processes outlived their killed caller"
+    assert not list(tmp_path.glob("oit-extract-*"))
