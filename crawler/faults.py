@@ -56,7 +56,8 @@ FLAGS = ("tls_expired", "tls_self_signed", "robots_5xx", "trap_suspected", "budg
 DOCUMENT_STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large",
                      "unsupported", "fetch_error")
 #: Statuses under which a site's content could not be read: its items are `unknown`, never `fail`.
-UNREADABLE = frozenset(s for s in SITE_STATUSES if s != "ok")
+#: (redirect_offsite is read: the check engine's identity check decides whether it is hijacked.)
+UNREADABLE = frozenset(s for s in SITE_STATUSES if s not in ("ok", "redirect_offsite"))
 
 MAX_REDIRECTS = 10
 BLOCKED_CODES = frozenset({401, 403, 429, 451})
