@@ -1,9 +1,9 @@
 """Document bytes of the simulated web: text PDFs, scanned-image PDFs, DOCX and XLSX.
 
 Every builder is deterministic (fixed creation dates, fixed zip timestamps), so the same
-input lines give the same bytes. Text PDFs are written by a small writer (~1 ms each, after a
-one-off font subset); scans, DOCX and XLSX take 10–50 ms. The World caches document bytes in
-a bounded LRU.
+input lines give the same bytes. Text PDFs (~3 ms, after a one-off ~1 s font subset), DOCX
+and XLSX (~1 ms) are written by hand; scanned PDFs (~80 ms) render a page image with Pillow.
+The World caches document bytes in a bounded LRU.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MIME = {
 # --------------------------------------------------------------------------- fast text PDF
 # A small PDF writer: one TrueType subset of Laksaman (Thai + Latin) is built once per process
 # and embedded as a CIDFontType2 (Identity-H) with a ToUnicode map, so pdftotext extracts the
-# Thai text. Writing a document is then ~1 ms instead of ~50 ms with fpdf2's per-file subsetting.
+# Thai text. Writing a document is then ~3 ms instead of ~50 ms with fpdf2's per-file subsetting.
 
 PAGE_W, PAGE_H, MARGIN = 595.28, 841.89, 56.0
 _FONT = None
