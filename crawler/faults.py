@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 MESSAGES_PATH = Path(__file__).resolve().parent.parent / "config" / "messages" / "faults.yaml"
+SCHEMA_PATH = MESSAGES_PATH.parent.parent / "schema" / "faults.json"
 
 SITE_STATUSES = (
     "ok", "dns_error", "connection_refused", "connection_reset", "timeout", "tls_error",
@@ -70,9 +71,22 @@ _SOFT_404_MAX_TEXT = 3000
 
 @functools.lru_cache(maxsize=1)
 def messages() -> dict:
-    """The parsed config/messages/faults.yaml (site, flags, documents, detection)."""
+    """The parsed, schema-checked config/messages/faults.yaml (site, flags, documents, detection)."""
+    import json
+
+    import jsonschema
+
+    from oitwatch.errors import InputError
+
     with MESSAGES_PATH.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        data = yaml.safe_load(fh)
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(data, schema)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise InputError(f"{MESSAGES_PATH}: {where}: {exc.message}") from None
+    return data
 
 
 def describe(status: str, scope: str = "site") -> dict:

@@ -214,3 +214,22 @@ def test_every_fault_kind_expects_a_known_status_flag_and_document_status():
         assert set(kind.flags) <= set(faults.FLAGS)
         assert set(kind.documents.values()) <= set(faults.DOCUMENT_STATUSES)
         assert set(kind.pages.values()) <= set(faults.SITE_STATUSES)
+
+
+def test_fault_messages_file_is_checked_against_its_schema(tmp_path, monkeypatch):
+    import yaml
+
+    from oitwatch.errors import InputError
+
+    broken = faults.messages() | {"site": {"ok": {"label": {"en": "only English"}}}}
+    path = tmp_path / "faults.yaml"
+    path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(faults, "MESSAGES_PATH", path)
+    faults.messages.cache_clear()
+    try:
+        with pytest.raises(InputError, match="faults.yaml: site/ok"):
+            faults.messages()
+    finally:
+        monkeypatch.undo()
+        faults.messages.cache_clear()
+    assert faults.messages()["site"]["ok"]["label"]["th"]
