@@ -76,13 +76,13 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
                 ev.documents.append(Document(url=url, status=resp.status, kind=kind, text=r.text,
                                              extract_status=r.status))
             continue
-        charset = "utf-8"
-        if "charset=" in ctype:
-            charset = ctype.split("charset=")[-1].split(";")[0].strip()
-        try:
-            html = resp.body.decode(charset, errors="replace")
-        except LookupError:
-            html = resp.body.decode("utf-8", errors="replace")
+        from w3lib.encoding import html_to_unicode
+        from crawler.extract import repair_encoding
+
+        enc, html = html_to_unicode(ctype or None, resp.body)   # as Scrapy decodes
+        better = repair_encoding(resp.body, enc)
+        if better:
+            html = resp.body.decode(better, errors="replace")
         parsed = parse_page(cur, html) if resp.status < 400 else parse_page(cur, "")
         ev.pages.append(Page(url=cur, status=resp.status, title=parsed.title, text=parsed.text, depth=depth,
                              content_type=ctype or "text/html", requested_url=url if cur != url else None,

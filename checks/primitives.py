@@ -276,8 +276,8 @@ def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome
     if unreadable:
         return _doc_review(ctx, unreadable)
     if not found and readable and all(s.kind == "link" for s in readable):
-        t = ctx.offsite_ok[0]          # accepted off-site host, nothing readable states a year
-        return Outcome.ok("content_offsite_ok", host=t.host, evidence_url=t.url, confidence=0.6, **ctx.msg(url=t.url))
+        t = ctx.offsite_ok[0]          # accepted off-site host, but nothing readable states the year
+        return Outcome.review("offsite_unverified", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
     need = "/".join(str(y) for y in sorted(wanted))
     url = (docs or others)[0].url if (docs or others) else ctx.url
     if found:
