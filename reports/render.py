@@ -366,15 +366,15 @@ class Builder:
         ev = text("evidence_url").str.strip()
         ev_ok = ev.str.match(_HTTP_URL.pattern, case=False).fillna(False).tolist()
         href = [e if ok else None for e, ok in zip(ev.tolist(), ev_ok)]
-        fy = pd.to_numeric(res["found_year"], errors="coerce")
-        fy = fy.astype("Int64").astype(str).replace("<NA>", "")
+        fy = [str(int(v)) if v == v else "" for v in
+              pd.to_numeric(res["found_year"], errors="coerce").astype(float).tolist()]
         checked = text("checked_at").str[:10]
         titles = {c: an.title(c) for c in res["code"].unique()}
         before = [prev.get(k, "") for k in zip(res["lao_id"].tolist(), res["item_key"].tolist())] if prev \
             else [""] * len(res)
         for lid, code, status, rtext, evt, evh, mt, fyr, ck, sb in zip(
                 res["lao_id"].tolist(), res["code"].tolist(), res["status"].tolist(), reason.tolist(), ev.tolist(),
-                href, text("matched_text").tolist(), fy.tolist(), checked.tolist(), before):
+                href, text("matched_text").tolist(), fy, checked.tolist(), before):
             out.setdefault(lid, []).append(ItemRow(code, titles[code], status, rtext, evh, evt, mt, fyr, ck, sb))
         return out
 

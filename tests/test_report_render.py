@@ -81,6 +81,7 @@ def test_site_supplied_text_is_escaped(report):
     assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "onerror=\"alert(3)\"" not in html and "&lt;img src=x onerror=" in html
     assert 'href="javascript:' not in html and "javascript:alert(2)" in html  # shown as text, not a link
+    assert not re.search(r"\bnan\b", html)  # missing values render empty, never as nan
     tambon = (out / "t/490103.html").read_text(encoding="utf-8")
     assert XSS not in tambon and "&lt;script&gt;" in tambon
     md = (out / "md/t/490103.md").read_text(encoding="utf-8")
