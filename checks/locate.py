@@ -114,10 +114,18 @@ class SiteIndex:
         self._vocab = [(it.code, [q for q in map(squash, it.labels) if q], {squash(x) for x in it.exact},
                         [q for q in map(squash, it.exclude) if q]) for it in catalog.items]
         self._content_cache: dict[str, str] = {}
+        self._slug_cache: dict[str, tuple[str, set[str]]] = {}
+        self._onsite_cache: dict[str, bool] = {}
+        self._nc_cache: dict[str, bool] = {}
 
     # ---------------------------------------------------------------- text
     def is_onsite(self, url: str | None) -> bool:
-        return bool(url) and _bare(_host(url)) in self.site_hosts
+        if not url:
+            return False
+        hit = self._onsite_cache.get(url)
+        if hit is None:
+            hit = self._onsite_cache[url] = _bare(_host(url)) in self.site_hosts
+        return hit
 
     @cached_property
     def _chrome_reference(self) -> tuple[str, str]:
@@ -162,6 +170,22 @@ class SiteIndex:
             elif p or s:
                 t = ""
         return t.strip(" -|:")
+
+    def not_channel(self, url: str, patterns) -> bool:
+        hit = self._nc_cache.get(url)
+        if hit is None:
+            hit = self._nc_cache[url] = any(p.search(url) for p in patterns)
+        return hit
+
+    def slug_of(self, url: str) -> tuple[str, set[str]]:
+        """(squashed decoded path+query, its ASCII words) of a URL, memoised."""
+        hit = self._slug_cache.get(url)
+        if hit is None:
+            parts = urlsplit(url)
+            raw = unquote(parts.path + "?" + parts.query).lower()
+            hit = (_slug_text(url), set(re.split(r"[^a-z0-9_-]+", raw)) | set(re.split(r"[^a-z0-9]+", raw)))
+            self._slug_cache[url] = hit
+        return hit
 
     # ---------------------------------------------------------------- labels
     def label_matches(self, text: str) -> dict[str, int]:
@@ -308,60 +332,79 @@ def _slug_text(url: str) -> str:
     return squash(unquote(parts.path + " " + parts.query).replace("-", "").replace("_", ""))
 
 
-def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candidate]:
-    """Ranked candidates for one item (best first, at most MAX_CANDIDATES)."""
+def _link_hits(site: SiteIndex, year: int) -> dict[str, list[tuple[str, float, Link, str]]]:
+    """For every item code, the links that may hold it: (how, score, link, matched text).
+    Computed once per site; each link is read once, not once per item."""
+    cache = site.__dict__.setdefault("_hits", {})
+    if year in cache:
+        return cache[year]
     lex = site.lex
     never = set(lex.never_evidence_hosts)
-    rows: dict[tuple, Candidate] = {}
+    not_channel = [re.compile(p, re.I) for p in lex.not_channel_url_patterns]
+    items = site.catalog.items
+    host_items = [it for it in items if it.host_alone]
+    slug_words: dict[str, list[str]] = {}
+    for it in items:
+        for w in it.slugs:
+            slug_words.setdefault(w.lower(), []).append(it.code)
+    hits: dict[str, list] = {it.code: [] for it in items}
+    for l in site.ev.links:
+        if l.url and (_host(l.url) in never or site.not_channel(l.url, not_channel)):
+            continue      # survey links, share buttons and plug-ins are never an item's evidence
+        # 1. O-code tables and lists on an ITA page for this year (or whose row also names the item)
+        codes = set(code_in(l.context, site.catalog) + code_in(l.text, site.catalog))
+        if len(codes) == 1:
+            code = next(iter(codes))
+            years = site.hub_years.get(l.source_url, set())
+            if year in years or code in site.label_matches(f"{l.text} {l.context}"):
+                hits[code].append(("code", 1.0 if year in years else 0.8, l, l.context or l.text))
+                continue
+        # 2. menu labels / link text (the most specific item wins)
+        best, _ = site.best_item(l.text)
+        if best:
+            for code in best:
+                hits[code].append(("label", 0.9 if not l.in_nav else 0.85, l, l.text))
+            continue
+        # 3. the row or heading around the link names the item (the link text names no item)
+        if l.context and not l.in_nav:
+            cbest, _ = site.best_item(l.context)
+            for code in cbest:
+                it = site.catalog.item(code)
+                offsite = l.url and not site.is_onsite(l.url) and not host_matches(
+                    l.url, tuple(it.external_hosts) + tuple(lex.document_hosts))
+                if not offsite:
+                    hits[code].append(("context", 0.6, l, l.context))
+            if cbest:
+                continue
+        if not l.url:
+            continue
+        # 4. accepted channel hosts (social network: any link to the host is the channel)
+        if not site.is_onsite(l.url):
+            for it in host_items:
+                if host_matches(l.url, it.external_hosts):
+                    hits[it.code].append(("host", 0.9, l, l.url))
+            continue
+        # 5. URL slugs (percent-decoded Thai labels or ASCII words)
+        slug, words = site.slug_of(l.url)
+        found = {c for w in words & slug_words.keys() for c in slug_words[w]}
+        if any("\u0e00" <= ch <= "\u0e7f" for ch in slug):
+            found |= set(site.label_matches(slug))
+        for code in found:
+            hits[code].append(("slug", 0.5, l, slug[:80]))
+    cache[year] = hits
+    return hits
 
-    def add(how, score, link, matched):
-        if link.url and _host(link.url) in never:
-            return
+
+def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candidate]:
+    """Ranked candidates for one item (best first, at most MAX_CANDIDATES)."""
+    rows: dict[tuple, Candidate] = {}
+    for how, score, link, matched in _link_hits(site, year)[item.code]:
         key = (link.source_url, link.context or link.href, how)
         c = rows.get(key)
         if c is None:
             rows[key] = Candidate(how, score, [link], matched_text=matched)
         elif link not in c.links:
             c.links.append(link)
-
-    not_channel = [re.compile(p, re.I) for p in lex.not_channel_url_patterns]
-    accepted = tuple(item.external_hosts) + tuple(lex.document_hosts)
-    for l in site.ev.links:
-        if l.url and any(p.search(l.url) for p in not_channel):
-            continue      # share buttons and plug-ins are never an item's evidence
-        # 1. O-code tables and lists on an ITA page for this year (or whose row also names the item)
-        codes = code_in(l.context, site.catalog) + code_in(l.text, site.catalog)
-        if item.code in codes and len(set(codes)) == 1:
-            years = site.hub_years.get(l.source_url, set())
-            named = item.code in site.label_matches(f"{l.text} {l.context}")
-            if year in years or named:
-                add("code", 1.0 if year in years else 0.8, l, l.context or l.text)
-                continue
-        # 2. menu labels / link text (the most specific item wins)
-        best, length = site.best_item(l.text)
-        if item.code in best:
-            add("label", 0.9 if not l.in_nav else 0.85, l, l.text)
-            continue
-        # 3. the row or heading around the link names the item and the link text names no other item
-        if l.context and not best and not l.in_nav:
-            cbest, _ = site.best_item(l.context)
-            offsite = l.url and not site.is_onsite(l.url) and not host_matches(l.url, accepted)
-            if item.code in cbest and not offsite:
-                add("context", 0.6, l, l.context)
-                continue
-        # 4. accepted channel hosts (social network: any link to the host is the channel)
-        if l.url and item.host_alone and host_matches(l.url, item.external_hosts):
-            if not any(re.search(p, l.url, re.I) for p in lex.not_channel_url_patterns):
-                add("host", 0.9, l, l.url)
-                continue
-        # 5. URL slugs (percent-decoded Thai or ASCII words)
-        if l.url and site.is_onsite(l.url) and not best:
-            slug = _slug_text(l.url)
-            path = unquote(urlsplit(l.url).path + "?" + urlsplit(l.url).query).lower()
-            hit = contains_any(slug, item.labels) or next(
-                (w for w in item.slugs if re.search(rf"(?<![a-z0-9]){re.escape(w.lower())}(?![a-z0-9])", path)), None)
-            if hit:
-                add("slug", 0.5, l, hit)
     cands = list(rows.values())
     # 6. pages whose own title names the item (reached through sitemaps, JS menus...)
     for p in site.ev.pages:

@@ -78,13 +78,19 @@ def squash(text: str | None) -> str:
     return normalise(text).replace(" ", "")
 
 
+@lru_cache(maxsize=200_000)
+def squash_term(term: str) -> str:
+    """squash() of a vocabulary term or a short repeated text, memoised."""
+    return squash(term)
+
+
 def contains_any(haystack_squashed: str, terms) -> str | None:
     """The longest term (as given) whose squashed form occurs in the squashed haystack."""
-    best = None
+    best, best_len = None, 0
     for term in terms or ():
-        s = squash(term)
-        if s and s in haystack_squashed and (best is None or len(s) > len(squash(best))):
-            best = term
+        s = squash_term(term)
+        if s and len(s) > best_len and s in haystack_squashed:
+            best, best_len = term, len(s)
     return best
 
 
