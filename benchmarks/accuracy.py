@@ -37,7 +37,7 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
     from crawler.extract import extract_document, sniff_kind
 
     host = lao["host"]
-    start = f"https://{host}/"
+    start = lao.get("url") or f"https://{host}/"
     ev = SiteEvidence(lao_id=lao["lao_id"], start_url=start, name_th=lao.get("name_th", ""),
                       lao_type_th=lao.get("lao_type_th", ""))
     prof = world.profile(host)
@@ -127,7 +127,7 @@ def crawl_site(lao: dict, proxy: str) -> SiteEvidence:
     from oitwatch.registry import Lao
 
     row = Lao(lao_id=lao["lao_id"], lao_type="", lao_type_th=lao.get("lao_type_th", ""),
-              name_th=lao.get("name_th", ""), name_en="", province_code="", url=f"https://{lao['host']}/")
+              name_th=lao.get("name_th", ""), name_en="", province_code="", url=lao.get("url") or f"https://{lao['host']}/")
     return crawl_one(row.url, lao=row, proxy=proxy, allow_private=True)
 
 
@@ -163,6 +163,9 @@ def main(argv=None) -> int:
         s["labels"][row["code"]] = row
         if row["lao_id"] in reg:
             s["name_th"], s["lao_type_th"] = reg[row["lao_id"]].name_th, reg[row["lao_id"]].lao_type_th
+            url = reg[row["lao_id"]].url
+            if url and (urlsplit(url).hostname or "").lower() == row["host"]:
+                s["url"] = url
     todo = [s for s in sites.values() if not args.style or s["style"] == args.style][: args.limit or None]
 
     proxy = None

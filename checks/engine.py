@@ -92,7 +92,7 @@ def evaluate(site: SiteIndex, item: CatalogItem, year: int, as_of: date, c: Cand
     """Run the item's chain on one candidate: (outcome, number of checks passed)."""
     targets = _targets(site, c)
     reachable = [t for t in targets if t.kind in ("page", "document", "inpage") and (t.kind == "inpage" or t.ok)]
-    specific = [t for t in reachable if not (t.kind == "page" and site.is_generic(t.page))]
+    specific = [t for t in reachable if not (t.kind == "page" and site.is_generic(t.page, item.code))]
     if specific and not item.channel_terms:
         reachable = specific          # the home page or a hub beside real evidence is not evidence
     accepted = tuple(item.external_hosts) + tuple(lexicon().document_hosts if item.evidence[0] != "channel" else ())

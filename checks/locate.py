@@ -226,9 +226,17 @@ class SiteIndex:
             counts[src] = len(items)
         return {u: n for u, n in counts.items() if n >= HUB_MIN_ITEMS}
 
-    def is_generic(self, page: Page) -> bool:
+    def is_generic(self, page: Page, code: str | None = None) -> bool:
+        """The home page, or a hub/listing page - unless the page's own title or opening line
+        names item `code` (a topic page with a sidebar listing every topic is still that topic)."""
         home_url = self.home.url if self.home else None
-        return page.url == home_url or page.url in self.hub_pages
+        if page.url != home_url and page.url not in self.hub_pages:
+            return False
+        if code is not None and page.url != home_url:
+            own = f"{self.title_text(page)} {self.content_text(page)[:120]}"
+            if code in self.best_item(own)[0]:
+                return False
+        return True
 
     @cached_property
     def hub_years(self) -> dict[str, set[int]]:
@@ -408,7 +416,7 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
     cands = list(rows.values())
     # 6. pages whose own title names the item (reached through sitemaps, JS menus...)
     for p in site.ev.pages:
-        if not (200 <= p.status < 300) or site.is_generic(p):
+        if not (200 <= p.status < 300) or site.is_generic(p, item.code):
             continue
         best, _ = site.best_item(site.title_text(p))
         if item.code in best:

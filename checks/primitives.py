@@ -180,7 +180,7 @@ def _stub_kind(ctx: ItemContext, t: Target) -> str | None:
             return "stub_page"
     if not squash(text) and not t.docs:
         return "empty_page"
-    if t.kind == "page" and ctx.site.is_generic(t.page) and not ctx.item.channel_terms \
+    if t.kind == "page" and ctx.site.is_generic(t.page, ctx.item.code) and not ctx.item.channel_terms \
             and not ctx.item.params.get("elements_present", {}).get("full_text"):
         return "generic_page"
     return None
@@ -422,7 +422,7 @@ def channel_works(ctx: ItemContext) -> Outcome:
         for label in sorted(map(squash, ctx.item.labels + (ctx.item.title_th,)), key=len, reverse=True):
             text = text.replace(label, " ")          # a heading naming the channel is not the channel
         hit = contains_any(text, ctx.item.channel_terms)
-        if hit and not ctx.site.is_generic(t.page):
+        if hit and not ctx.site.is_generic(t.page, ctx.item.code):
             return Outcome.ok("channel_ok", evidence_url=t.url, matched_text=hit, **ctx.msg(url=t.url))
     external = [t for t in ctx.targets if t.kind == "external"]
     if external and not ctx.reachable:
