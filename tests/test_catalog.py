@@ -85,6 +85,14 @@ def test_every_item_has_a_pass_and_a_fail_case(year):
         assert {"pass", "fail"} <= outcomes, f"{year} {code} lacks a pass or fail case"
 
 
+def test_provisional_year_cases_name_real_codes():
+    for year in catalog.available_years():
+        codes = set(load_catalog(year).codes)
+        for case in load_cases(year):
+            assert case.code in codes, f"{year}: case for unknown code {case.code}"
+    assert load_cases(2568), "the provisional 2568 catalog has cases too"
+
+
 def test_schema_rejects_a_broken_year_file(tmp_path):
     bad = {"year": 2565, "items": {"O1": {"key": "org-structure"}}}      # no `all`
     with pytest.raises(InputError, match="items/O1"):
