@@ -233,8 +233,7 @@ class SiteIndex:
         if page.url != home_url and page.url not in self.hub_pages:
             return False
         if code is not None and page.url != home_url:
-            own = f"{self.title_text(page)} {self.content_text(page)[:120]}"
-            if code in self.best_item(own)[0]:
+            if code in self.best_item(self.title_text(page))[0]:
                 return False
         return True
 

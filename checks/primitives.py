@@ -21,7 +21,8 @@ from checks.thai import (contains_any, fiscal_year_of, lexicon, month_mentions, 
 
 REGISTRY: dict[str, callable] = {}
 TITLE_ZONE = 600           # characters at the start of a text that name what it is and its year
-MIN_WRAPPER_CHARS = 150    # a shorter page that links documents is a wrapper: the documents decide
+MIN_WRAPPER_CHARS = 150
+MONTH_ZONE = 300           # where a monthly summary document names its month    # a shorter page that links documents is a wrapper: the documents decide
 _UNKNOWN_FETCH = {"timeout", "blocked", "down", "dns_error", "connection_refused", "connection_reset",
                   "tls_error", "robots_disallowed", "private_address_refused"}
 
@@ -287,6 +288,27 @@ def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome
     return Outcome.fail("year_missing", evidence_url=url, **ctx.msg(url=url, year=need))
 
 
+@check("not_outdated")
+def not_outdated(ctx: ItemContext, max_age: int = 4) -> Outcome:
+    """Content without a yearly rule is still current: it does not only name long-past years
+    (a pre-OIT page left online, an executives list from an old term).
+
+    Passes when: the sources name no year, or name a year within `max_age` years of the ITA year.
+    Fails when: every year the readable sources name is older than that.
+    Needs review when: never; unreadable documents are judged by the other checks.
+    """
+    max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
+    readable, _ = ctx.sources()
+    found: set[int] = set()
+    for src in readable:
+        found |= year_evidence(f"{src.title} {src.text[:20000]}", max_year).all()
+    if not found or max(found) >= ctx.year - max_age:
+        return Outcome.ok("not_outdated_ok", **ctx.msg())
+    url = readable[0].url if readable else ctx.url
+    return Outcome.fail("outdated", evidence_url=url, found_year=max(found),
+                        **ctx.msg(url=url, found=max(found)))
+
+
 def months_due(year: int, months: list[int], as_of: date) -> list[tuple[int, int]]:
     """(month, BE year) of each listed fiscal month of `year` that has ended before `as_of`."""
     start = lexicon().fiscal_year_start_month
@@ -338,7 +360,9 @@ def months_present(ctx: ItemContext, months=(10, 11, 12, 1, 2, 3)) -> Outcome:
     max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
     present: set[tuple[int, int]] = set()
     bad = _dead_link_texts(ctx)
-    texts = [_without(s.text, bad) if s.kind == "page" else s.text for s in readable]
+    # a summary names its own month in its heading; dates further down a document (contracts,
+    # signatures) are not summaries of those months
+    texts = [_without(s.text, bad) if s.kind == "page" else s.text[:MONTH_ZONE] for s in readable]
     texts += [t.link.text for t in ctx.reachable + [d for t in ctx.reachable for d in t.docs if d.ok]
               if t.link is not None]
     for text in texts:
@@ -398,6 +422,17 @@ def _accepted_channel(ctx: ItemContext, url: str | None) -> str | None:
     return host_matches(url, ctx.item.external_hosts)
 
 
+def _real_form(ctx: ItemContext, form) -> bool:
+    """A form that takes a message: not a site search box, not one in the menus, not posting to the home page."""
+    if form.in_nav:
+        return False
+    home = ctx.site.home.url if ctx.site.home else None
+    if form.url and home and form.url.rstrip("/") == home.rstrip("/"):
+        return False
+    probe = squash(f"{form.href} {form.text} {form.context}")
+    return not contains_any(probe, lexicon().raw.get("search_form_words", ()))
+
+
 @check("channel_works")
 def channel_works(ctx: ItemContext) -> Outcome:
     """An interactive channel exists: an on-site form or board, or an accepted external service.
@@ -413,7 +448,7 @@ def channel_works(ctx: ItemContext) -> Outcome:
         if t.page is None:
             continue
         for l in t.channels:
-            if l.kind == "form":
+            if l.kind == "form" and _real_form(ctx, l):
                 return Outcome.ok("channel_ok", evidence_url=t.url, **ctx.msg(url=t.url))
             if _accepted_channel(ctx, l.url):
                 host = l.host
