@@ -118,10 +118,14 @@ def _run_in_child(laos, store_path, run_id, **kwargs) -> dict:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(laos, str(store_path), run_id, kwargs, queue))
     proc.start()
-    try:
-        stats = queue.get()
-    except Exception:  # noqa: BLE001
-        stats = {"finish_reason": "child_failed"}
+    stats = {"finish_reason": "child_failed"}
+    while True:
+        try:
+            stats = queue.get(timeout=1.0)
+            break
+        except Exception:  # noqa: BLE001 - queue.Empty: still crawling, or the child died
+            if not proc.is_alive():
+                break
     proc.join()
     return stats
 
@@ -157,6 +161,9 @@ def crawl_one(url: str, *, lao=None, extra_urls=(), proxy: str | None = None, al
         own_run = run_id is None
         if own_run:
             run_id = store.start_run("check", {"url": url, "extra_urls": list(extra_urls)})
+        if settings is None:
+            from crawler.settings import SELF_CHECK_PROFILE
+            settings = dict(SELF_CHECK_PROFILE)
         stats = run_crawl([site], store, run_id, year=None, as_of=None, proxy=proxy, allow_private=allow_private,
                           budget=budget, check=False, progress=progress, settings=settings)
         if not store.site_done(run_id, row.lao_id):

@@ -132,6 +132,17 @@ PLAYWRIGHT_ABORT_REQUEST = "crawler.middlewares.playwright_abort_request"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
 
+# Overrides for a self-check (`oit check`, crawl_one): one site crawled once, on demand, so a
+# short burst of 4 parallel requests is acceptable; AutoThrottle still backs off a slow server.
+SELF_CHECK_PROFILE = {
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "DOWNLOAD_DELAY": 0.1,
+    "AUTOTHROTTLE_START_DELAY": 0.1,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,
+    "OIT_SITE_INFLIGHT": 8,
+    "OIT_CHECK_WORKERS": 0,
+}
+
 # Overrides for the simulated web only (`--fast`): never use them against real LAO servers.
 FAST_PROFILE = {
     "CONCURRENT_REQUESTS": int(_F["concurrent_requests"]),
