@@ -1,4 +1,4 @@
-"""Excel workbooks (openpyxl, write-only for speed): Thai headers, autofilter, frozen header row.
+"""Excel workbooks (written by reports/xlsx.py): Thai headers, autofilter, frozen header row.
 
 Every text cell goes through `safe_cell`: a value starting with = + - @ (or a tab / carriage
 return) is prefixed with an apostrophe so that Excel shows it as text instead of running a
@@ -11,16 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 STATUS_FILL = {"pass": "C6EFCE", "fail": "FFC7CE", "needs_review": "FFEB9C", "unknown": "D9D9D9"}
 
 
@@ -60,41 +53,21 @@ class Sheet:
 
 
 def write_workbook(path: Path, sheets: list[Sheet]) -> list[str]:
-    """Write the sheets; returns the sheet names used."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)
+    """Write the sheets (reports/xlsx.py: frozen header, autofilter, status colours); returns sheet names."""
+    from reports.xlsx import XSheet, write_xlsx
     used: set[str] = set()
-    names = []
-    fills = {k: PatternFill(start_color=v, end_color=v, fill_type="solid") for k, v in STATUS_FILL.items()}
+    xs = []
     for sh in sheets:
-        ws = wb.create_sheet(sheet_title(sh.title, used))
-        names.append(ws.title)
-        ncol = len(sh.headers)
-        widths = sh.widths or [max(10, min(40, len(str(h)) + 4)) for h in sh.headers]
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-        ws.freeze_panes = "A2"
-        last = max(len(sh.rows) + 1, 2)
-        ws.auto_filter.ref = f"A1:{get_column_letter(ncol)}{last}"
-        header = []
-        for h in sh.headers:
-            c = WriteOnlyCell(ws, value=safe_cell(str(h)))
-            c.font, c.fill = HEADER_FONT, HEADER_FILL
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-            header.append(c)
-        ws.append(header)
-        if sh.status_columns and sh.rows:
-            # colour status cells with conditional formatting (one rule per status, not per cell)
+        fill_range, fills = None, {}
+        if sh.status_columns:
             cols = sorted(sh.status_columns)
-            ref = f"{get_column_letter(cols[0] + 1)}2:{get_column_letter(cols[-1] + 1)}{last}"
-            for label, status in sh.status_values.items():
-                text = str(label).replace('"', '""')
-                ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=[f'"{text}"'],
-                                                              fill=fills[status]))
-        for row in sh.rows:
-            ws.append([safe_cell(v) for v in row])
-    wb.save(path)
-    return names
+            fill_range = (cols[0], cols[-1])
+            fills = {label: STATUS_FILL[status] for label, status in sh.status_values.items()}
+        xs.append(XSheet(name=sheet_title(sh.title, used), headers=[str(h) for h in sh.headers],
+                         rows=[[safe_cell(v) for v in row] for row in sh.rows], widths=sh.widths,
+                         fill_range=fill_range, fills=fills))
+    write_xlsx(path, xs)
+    return [x.name for x in xs]
 
 
 def _score(v):

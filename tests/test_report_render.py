@@ -236,3 +236,19 @@ def test_officer_pdf_has_searchable_thai(tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdfs[0]), str(png)], check=True)
     shot = next(tmp_path.glob("officer*.png"))
     _keep_for_docs(shot, "report-officer-pdf.png")
+
+
+def test_xlsx_writer_round_trips_through_openpyxl(tmp_path):
+    from reports.xlsx import XSheet, col_letter, write_xlsx
+    assert [col_letter(n) for n in (1, 26, 27, 52, 53)] == ["A", "Z", "AA", "AZ", "BA"]
+    path = tmp_path / "t.xlsx"
+    rows = [["อบต.ก", 12, 3.5, True, None, "ไม่พบ", " lead", "a<b>&\x01c"], ["'=1+1", -2, 0.0, False, "", "ผ่าน", "", ""]]
+    write_xlsx(path, [XSheet("สรุป's", ["ชื่อ", "n", "x", "b", "e", "st", "s", "t"], rows,
+                             widths=[20] * 8, fill_range=(5, 5), fills={"ไม่พบ": "FFC7CE", "ผ่าน": "C6EFCE"})])
+    wb = load_workbook(path)
+    ws = wb["สรุป's"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:H3"
+    got = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert got[0] == ["อบต.ก", 12, 3.5, True, None, "ไม่พบ", " lead", "a<b>&c"]
+    assert got[1][:4] == ["'=1+1", -2, 0, False]
+    assert len(ws.conditional_formatting) == 1
