@@ -404,10 +404,13 @@ class LaoSpider(scrapy.Spider):
         meta = response.meta
         depth, role = meta.get("oit_depth", 0), meta.get("oit_role")
         requested = meta.get("redirect_urls", [None])[0]
-        problem = classify_response(response) if response.status != 200 or self._is_html(response) else None
-        if response.status >= 300 and not problem:
-            problem = "not_found"
-        if problem and problem != "soft_404" or (problem == "soft_404" and role == "home"):
+        if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
+            problem = classify_response(response) or ("not_found" if response.status >= 300 else None)
+        elif self._is_html(response) and faults.is_challenge_page(response.body):
+            problem = "blocked"
+        else:
+            problem = None
+        if problem:
             if role == "home":
                 self._home_failed(site, requested or response.url, response.status, problem, out)
             else:
@@ -425,6 +428,15 @@ class LaoSpider(scrapy.Spider):
             return
         html = response.text
         parsed = parse_page(response.url, html)
+        if faults.is_soft_404(parsed.title, parsed.text):   # a 200 page that says "not found"
+            if role == "home":
+                self._home_failed(site, requested or response.url, response.status, "soft_404", out)
+            else:
+                self._emit(site, out, PageEvidence(site.row.lao_id, Page(
+                    url=response.url, status=response.status, title=parsed.title, text=parsed.text, depth=depth,
+                    fetch_error="soft_404", requested_url=requested, size=len(response.body))))
+                site.pages_stored += 1
+            return
         if role == "home":
             site.status = "ok"
             site.final_url = response.url
