@@ -190,8 +190,11 @@ def main(argv=None) -> int:
         rep = check_site(ev, 2565, as_of)
         return s, rep, (t1 - t0, time.perf_counter() - t1), None
 
-    with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
-        results = list(pool.map(one, todo))
+    if args.via == "crawl" or args.workers <= 1:
+        results = [one(s) for s in todo]          # Scrapy installs signal handlers: main thread only
+    else:
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:
+            results = list(pool.map(one, todo))
 
     per_item = defaultdict(lambda: [0, 0, 0, 0])     # tp fp fn tn
     per_style = defaultdict(lambda: [0, 0, 0, 0])

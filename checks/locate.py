@@ -355,6 +355,7 @@ def _link_hits(site: SiteIndex, year: int) -> dict[str, list[tuple[str, float, L
         for w in it.slugs:
             slug_words.setdefault(w.lower(), []).append(it.code)
     hits: dict[str, list] = {it.code: [] for it in items}
+    numbered = _global_numbering(site, year)
     for l in site.ev.links:
         if l.url and (_host(l.url) in never or site.not_channel(l.url, not_channel)):
             continue      # survey links, share buttons and plug-ins are never an item's evidence
@@ -366,6 +367,11 @@ def _link_hits(site: SiteIndex, year: int) -> dict[str, list[tuple[str, float, L
             if year in years or code in site.label_matches(f"{l.text} {l.context}"):
                 hits[code].append(("code", 1.0 if year in years else 0.8, l, l.context or l.text))
                 continue
+        # 1b. "25. ..." in a list numbered 1..N straight through on this year's ITA page
+        num = numbered.get(id(l))
+        if num:
+            hits[num].append(("code", 0.85, l, l.text or l.context))
+            continue
         # 2. menu labels / link text (the most specific item wins)
         best, _ = site.best_item(l.text)
         if best:
@@ -400,6 +406,37 @@ def _link_hits(site: SiteIndex, year: int) -> dict[str, list[tuple[str, float, L
             hits[code].append(("slug", 0.5, l, slug[:80]))
     cache[year] = hits
     return hits
+
+
+_NUMBERED = re.compile(r"^\s*(\d{1,2})\s*[.)]\s*\S")
+
+
+def _global_numbering(site: SiteIndex, year: int) -> dict[int, str]:
+    """{id(link): code} for links numbered "N." on an ITA page of this year whose numbering runs
+    through the catalog without restarting (so N is the item's O-number, not a per-group index)."""
+    valid = _numbers(site.catalog)
+    out: dict[int, str] = {}
+    for src, links in site.links_from.items():
+        if year not in site.hub_years.get(src, set()):
+            continue
+        found = {}
+        for l in links:
+            m = _NUMBERED.match(l.text or "") or _NUMBERED.match((l.context or "").split(" | ")[-1])
+            if m and not l.in_nav:
+                found.setdefault(id(l), int(m.group(1)))
+        nums = list(found.values())
+        distinct = set(nums)
+        if len(distinct) < 0.6 * len(valid) or max(distinct, default=0) > max(valid):
+            continue
+        # a restart (number 1 under several headings) means per-group numbering
+        ones = {l.context.split(" | ")[0] for l in links if found.get(id(l)) == 1}
+        if len(ones) > 1:
+            continue
+        for l in links:
+            n = found.get(id(l))
+            if n in valid:
+                out[id(l)] = valid[n]
+    return out
 
 
 def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candidate]:
