@@ -192,6 +192,7 @@ class TlsObserverMiddleware:
             flags = faults.tls_flags(getattr(response, "certificate", None))
             if flags and hasattr(spider, "add_site_flags"):
                 spider.add_site_flags(request.meta.get("oit_site"), flags)
-        if urlsplit(request.url).path == "/robots.txt" and response.status >= 500 and hasattr(spider, "note_robots_5xx"):
+        if (urlsplit(request.url).path == "/robots.txt" and response.status >= 500
+                and not response.headers.get(b"X-Proxy-Error") and hasattr(spider, "note_robots_5xx")):
             spider.note_robots_5xx(urlsplit(request.url).hostname or "")
         return response

@@ -68,6 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.TargetGuardMiddleware": 50,       # proxy + private-address refusal, also for redirects
     "crawler.middlewares.ConditionalRequestMiddleware": 60,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.extract.CharsetRepairMiddleware": 580,          # after HttpCompression (590) decompressed
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.TlsObserverMiddleware": 960,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

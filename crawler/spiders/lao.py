@@ -356,7 +356,10 @@ class LaoSpider(scrapy.Spider):
         if role == "home":
             self._home_failed(site, url, 0, status, out)
         elif request.meta.get("playwright") and request.meta.get("oit_static"):
-            page, links = request.meta["oit_static"]
+            page, links = request.meta["oit_static"]      # the render failed: keep the static HTML
+            page.fetch_error = status
+            if role == "home" and status == "js_never_settles":
+                site.status = status
             self._emit(site, out, PageEvidence(site.row.lao_id, page))
             self._emit(site, out, LinkEvidence(site.row.lao_id, links))
             site.pages_stored += 1
@@ -437,16 +440,22 @@ class LaoSpider(scrapy.Spider):
                     fetch_error="soft_404", requested_url=requested, size=len(response.body))))
                 site.pages_stored += 1
             return
+        offsite_home = False
         if role == "home":
             site.status = "ok"
             site.final_url = response.url
-            site.hosts |= host_variants(response.url)
+            if faults.is_offsite(site.row.urls[site.url_index], response.url):
+                # The registry URL now lands on another domain (parked, sold, hijacked or moved):
+                # its home page is kept for the identity check, nothing there is crawled.
+                site.status, offsite_home = "redirect_offsite", True
+            else:
+                site.hosts |= host_variants(response.url)
             adapter = get_adapter(site.row.platform) if site.row.platform else fingerprint(
                 response.url, html, parsed.generator)
             site.adapter, site.platform = adapter, adapter.name
             for u in site.row.extra_urls:   # URLs an LAO plans to submit: fetched even off-site, not followed
                 self._enqueue(site, u, 1, "doc" if self._doc_kind(u) else "page", ENTRY_PRIORITY * 2, force=True)
-            for u in adapter.entry_points(response.url, html):
+            for u in ([] if offsite_home else adapter.entry_points(response.url, html)):
                 self._enqueue(site, u, 1, "page", ENTRY_PRIORITY)
         rendered = bool(meta.get("playwright"))
         own_links = [l for l in parsed.links if l.url and (urlsplit(l.url).hostname or "").lower() in site.hosts]
@@ -463,6 +472,7 @@ class LaoSpider(scrapy.Spider):
                 out.append(response.request.replace(
                     dont_filter=True, callback=self.parse_page, errback=self.on_error,
                     meta={**meta, "playwright": True, "playwright_context": "oit",
+                          "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
                           "playwright_context_kwargs": self.playwright_context,
                           "oit_static": (page, parsed.links)}))
                 return
@@ -472,7 +482,7 @@ class LaoSpider(scrapy.Spider):
         self._emit(site, out, PageEvidence(site.row.lao_id, page))
         self._emit(site, out, LinkEvidence(site.row.lao_id, parsed.links))
         site.pages_stored += 1
-        if depth >= self.max_depth:
+        if depth >= self.max_depth or offsite_home:
             return
         for link in own_links:
             if link.kind == "form":
