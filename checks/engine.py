@@ -104,7 +104,7 @@ def evaluate(site: SiteIndex, item: CatalogItem, year: int, as_of: date, c: Cand
         out = fn(ctx, **(item.params.get(name) or {}))
         if not out.passed:
             return out, n
-        last = out if (last is None or out.reason not in ("present_ok", "reachable_ok", "not_stub_ok")) else last
+        last = out if (last is None or out.reason not in ("present_ok", "reachable_ok", "not_stub_ok", "not_outdated_ok")) else last
     return last or Outcome.ok("content_ok"), len(item.checks)
 
 
