@@ -443,7 +443,9 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
     """Ranked candidates for one item (best first, at most MAX_CANDIDATES)."""
     rows: dict[tuple, Candidate] = {}
     for how, score, link, matched in _link_hits(site, year)[item.code]:
-        key = (link.source_url, link.context or link.href, how)
+        # links for this item under one heading (a topic card, a month list) are one candidate
+        group = link.context.split(" | ")[0] if link.context else link.href
+        key = (link.source_url, group, how)
         c = rows.get(key)
         if c is None:
             rows[key] = Candidate(how, score, [link], matched_text=matched)
