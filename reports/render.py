@@ -400,42 +400,61 @@ class Builder:
             c.append(Crumb(an.name(tambon), root + f"t/{tambon}.html"))
         return c
 
-    def _split(self, frame: pd.DataFrame | None, level: str, code: str) -> pd.DataFrame | None:
-        """Rows of `frame` (by lao_id) for one area, split once per level and cached."""
-        if frame is None or level == "country":
-            return frame
-        cache = self._split_cache.setdefault((id(frame), level), None)
-        if cache is None:
+    def _split(self, name: str, frame: pd.DataFrame, level: str) -> dict:
+        """Rows of `frame` per area of `level` as plain records, computed once per (frame, level).
+
+        Change frames: {code: (counts, rows)} with rows sorted regressions first, at most
+        CHANGE_ROWS_MAX; score frames: {code: [(lao_id, delta)]} with non-zero deltas, worst first.
+        """
+        cache_key = (name, level)
+        if cache_key in self._split_cache:
+            return self._split_cache[cache_key]
+        if level == "country":
+            merged = frame.assign(_area="")
+        else:
             key = f"{level}_code"
             place = self.an.placement[self.an.placement[key] != ""][[key, "lao_id"]].drop_duplicates()
-            merged = frame.merge(place, on="lao_id")
-            cache = {k: g.drop(columns=key) for k, g in merged.groupby(key, sort=False)}
-            self._split_cache[(id(frame), level)] = cache
-        return cache.get(code, frame.iloc[0:0])
+            merged = frame.merge(place, on="lao_id").rename(columns={key: "_area"})
+        out: dict = {}
+        if "change" in merged.columns:
+            kinds = ["improved", "regressed", "now_unreachable", "reachable_again"]
+            counts = merged.groupby(["_area", "change"]).size().unstack("change", fill_value=0)
+            counts = counts.reindex(columns=kinds, fill_value=0)
+            merged = merged.assign(_rank=merged["change"].map({"regressed": 0, "improved": 1}).fillna(2))
+            merged = merged.sort_values(["_area", "_rank", "lao_id", "item_order"], kind="stable")
+            merged = merged.groupby("_area", sort=False).head(CHANGE_ROWS_MAX)
+            recs: dict = {}
+            for area, lid, code, st, sb in zip(merged["_area"].tolist(), merged["lao_id"].tolist(),
+                                               merged["code"].tolist(), merged["status"].tolist(),
+                                               merged["status_before"].tolist()):
+                recs.setdefault(area, []).append((lid, code, st, sb))
+            for area, row in counts.iterrows():
+                out[area] = ({f"n_{k}": int(row[k]) for k in kinds}, recs.get(area, []))
+        else:
+            merged = merged[merged["delta"].fillna(0) != 0].sort_values(["_area", "delta"], kind="stable")
+            for area, lid, delta in zip(merged["_area"].tolist(), merged["lao_id"].tolist(), merged["delta"].tolist()):
+                out.setdefault(area, []).append((lid, float(delta)))
+        self._split_cache[cache_key] = out
+        return out
 
     def _changes(self, level: str, code: str, root: str) -> list[ChangeBlock]:
         an = self.an
         blocks = []
+        empty = {"n_improved": 0, "n_regressed": 0, "n_now_unreachable": 0, "n_reachable_again": 0}
         for key, rid, ch, sc in (("since_previous", an.previous, an.changes_prev, an.score_prev),
                                  ("since_start", an.baseline, an.changes_start, an.score_start)):
             if rid is None or ch is None:
                 if key == "since_previous":
                     blocks.append(ChangeBlock(label_key=key, run_id=None))
                 continue
-            c = self._split(ch, level, code)
-            counts = {f"n_{k}": int((c["change"] == k).sum())
-                      for k in ("improved", "regressed", "now_unreachable", "reachable_again")}
-            c = c.assign(_rank=c["change"].map({"regressed": 0, "improved": 1}).fillna(2))
-            c = c.sort_values(["_rank", "lao_id", "item_order"], kind="stable").head(CHANGE_ROWS_MAX)
-            rows = [ItemRow(code=r.code, title=an.title(r.code), status=r.status, status_before=r.status_before,
-                            lao_name=an.lao_name(r.lao_id), lao_href=f"{root}l/{r.lao_id}.html")
-                    for r in c.itertuples()]
-            s = self._split(sc, level, code)
-            s = s[s["delta"].fillna(0) != 0].sort_values("delta", kind="stable")
+            counts, recs = self._split(f"{key}:changes", ch, level).get(code, (dict(empty), []))
+            rows = [ItemRow(code=c, title=an.title(c), status=st, status_before=sb,
+                            lao_name=an.lao_name(lid), lao_href=f"{root}l/{lid}.html")
+                    for lid, c, st, sb in recs]
             scores = []
-            for r in s.itertuples():
-                row = self.lao_row(r.lao_id, root)
-                row.delta = float(r.delta)
+            for lid, delta in self._split(f"{key}:scores", sc, level).get(code, []):
+                row = self.lao_row(lid, root)
+                row.delta = delta
                 scores.append(row)
             run_date = self.run_date_of.get(rid)
             blocks.append(ChangeBlock(label_key=key, run_id=int(rid), as_of=str(run_date or ""),
@@ -444,9 +463,9 @@ class Builder:
 
     def _item_stats(self, frame: pd.DataFrame, limit: int | None = None) -> list[ItemStat]:
         rows = frame.head(limit) if limit else frame
-        return [ItemStat(code=r.code, title=self.an.title(r.code), n_pass=int(r.n_pass), n_fail=int(r.n_fail),
-                         n_review=int(r.n_review), n_unknown=int(r.n_unknown), fail_share=_num(r.fail_share))
-                for r in rows.itertuples()]
+        cols = [rows[c].tolist() for c in ("code", "n_pass", "n_fail", "n_review", "n_unknown", "fail_share")]
+        return [ItemStat(code=c, title=self.an.title(c), n_pass=int(p), n_fail=int(f), n_review=int(r),
+                         n_unknown=int(u), fail_share=_num(fs)) for c, p, f, r, u, fs in zip(*cols)]
 
     def _group_rows(self, tambons: set[str], root: str) -> list[AreaRow]:
         an = self.an
