@@ -147,7 +147,22 @@ def main(argv=None) -> int:
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--cache", help="directory to keep walked evidence in (pickle), to re-run the checker only")
     ap.add_argument("--style", help="only sites of this style")
+    ap.add_argument("--out", help="also write the whole report (Markdown) to this file")
     args = ap.parse_args(argv)
+    if args.out:
+        import contextlib
+        import io
+
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            rc = _run(args)
+        Path(args.out).write_text(buf.getvalue(), encoding="utf-8")
+        sys.stdout.write(buf.getvalue())
+        return rc
+    return _run(args)
+
+
+def _run(args) -> int:
 
     from oitsim.generator import DEFAULT_AS_OF, mukdahan_world
     from oitwatch.registry import load_laos
