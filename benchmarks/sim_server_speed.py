@@ -103,6 +103,39 @@ print(json.dumps({"pages": s.get("response_received_count", 0),
 '''
 
 
+RAW_CLIENT = r'''
+import socket, sys, threading, time
+port, host, conns, per_conn = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+def run(k):
+    sock = socket.create_connection(("127.0.0.1", port))
+    reader = sock.makefile("rb")
+    for i in range(per_conn):
+        sock.sendall(f"GET http://{host}/p{(k * per_conn + i) % 1000}.html HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        reader.readline()
+        length = 0
+        while (line := reader.readline()) != b"\r\n":
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        reader.read(length)
+
+start = time.monotonic()
+threads = [threading.Thread(target=run, args=(k,)) for k in range(conns)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(conns * per_conn / (time.monotonic() - start))
+'''
+
+
+def raw_capacity(port: int, conns: int = 4, per_conn: int = 2500) -> tuple[float, float]:
+    """(requests/s, server CPU ms/request) for a bare keep-alive socket client: the server's own limit."""
+    cpu = _cpu_s()
+    out = subprocess.run([sys.executable, "-c", RAW_CLIENT, str(port), BENCH_HOST, str(conns), str(per_conn)],
+                         capture_output=True, text=True, timeout=600, check=True)
+    cpu = _cpu_s() - cpu
+    return float(out.stdout.strip()), 1000 * cpu / (conns * per_conn)
+
+
 def _cpu_s() -> float:
     """CPU seconds used by this process so far: the server thread is the only busy one."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -148,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             server_ms = statistics.median(r["server_ms_per_page"] for r in runs)
             print(f"{mode:12s} pages={runs[0]['pages']:5d} errors={runs[0]['errors']} "
                   f"pages/s median={medians[mode]:.0f} ({detail})  server CPU {server_ms:.2f} ms/page")
+        rate, server_ms = raw_capacity(server.port)
+        print(f"raw socket client (4 keep-alive connections, no Scrapy): {rate:.0f} requests/s, "
+              f"server CPU {server_ms:.2f} ms/request")
     finally:
         server.stop()
     base = medians["direct"]
