@@ -64,6 +64,19 @@ def norm_url(url: str) -> str:
     return f"{host}{port}{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
 
 
+def home_offsite(start_url: str, final_url: str) -> bool:
+    """The home page ended on another site: neither the start host, its www twin nor a subdomain of it.
+
+    Stricter than faults.is_offsite (same registrable domain): a sibling host under a shared
+    hosting domain (a.example.com -> b.example.com) is another site too."""
+    start = (urlsplit(start_url).hostname or "").lower()
+    final = (urlsplit(final_url).hostname or "").lower()
+    base = start.removeprefix("www.")
+    if final in host_variants(start_url) or final.endswith("." + base):
+        return False
+    return True
+
+
 def url_extension(url: str) -> str:
     suffix = PurePosixPath(unquote(urlsplit(url).path)).suffix
     return suffix[1:].lower() if suffix else ""
@@ -444,7 +457,7 @@ class LaoSpider(scrapy.Spider):
         if role == "home":
             site.status = "ok"
             site.final_url = response.url
-            if faults.is_offsite(site.row.urls[site.url_index], response.url):
+            if home_offsite(site.row.urls[site.url_index], response.url):
                 # The registry URL now lands on another domain (parked, sold, hijacked or moved):
                 # its home page is kept for the identity check, nothing there is crawled.
                 site.status, offsite_home = "redirect_offsite", True
