@@ -13,18 +13,18 @@ import yaml
 
 _CRAWL_YAML = Path(__file__).resolve().parent.parent / "config" / "crawl.yaml"
 with _CRAWL_YAML.open(encoding="utf-8") as _fh:
-    OIT_CRAWL_POLICY = yaml.safe_load(_fh)
-_P = OIT_CRAWL_POLICY["politeness"]
-_B = OIT_CRAWL_POLICY["budget"]
-_F = OIT_CRAWL_POLICY["fast"]
+    _POLICY = yaml.safe_load(_fh)
+_P = _POLICY["politeness"]
+_B = _POLICY["budget"]
+_F = _POLICY["fast"]
 
 BOT_NAME = "oitwatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- identity and politeness
-USER_AGENT = (f"{OIT_CRAWL_POLICY['user_agent']['product']} "
-              f"(+{OIT_CRAWL_POLICY['user_agent']['contact_url']})")
+USER_AGENT = (f"{_POLICY['user_agent']['product']} "
+              f"(+{_POLICY['user_agent']['contact_url']})")
 ROBOTSTXT_OBEY = bool(_P["obey_robots_txt"])
 CONCURRENT_REQUESTS = int(_P["concurrent_requests"])
 CONCURRENT_REQUESTS_PER_DOMAIN = int(_P["per_host_concurrency"])
@@ -100,7 +100,6 @@ OIT_MAX_DOCS = int(_B["max_docs"])
 OIT_PAGE_MAXSIZE = 5_000_000
 OIT_EXTRACT_TIMEOUT = 30                    # seconds per document extraction
 OIT_EXTRACT_MEM_MB = 512
-OIT_EXTRACT_WORKERS = 2
 OIT_DOC_EXTENSIONS = {"pdf": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx", "pptx": "pptx",
                       "ppt": "other", "odt": "other", "ods": "other", "rtf": "other"}
 OIT_DOC_CONTENT_TYPES = {
