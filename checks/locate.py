@@ -359,8 +359,11 @@ def _link_hits(site: SiteIndex, year: int) -> dict[str, list[tuple[str, float, L
     for l in site.ev.links:
         if l.url and (_host(l.url) in never or site.not_channel(l.url, not_channel)):
             continue      # survey links, share buttons and plug-ins are never an item's evidence
+        text_codes = code_in(l.text, site.catalog)
+        if not text_codes and not site.best_item(l.text)[0] and contains_any(squash(l.text), lex.hub_terms):
+            continue      # a link to the ITA section itself ("back to ITA"), not to an item
         # 1. O-code tables and lists on an ITA page for this year (or whose row also names the item)
-        codes = set(code_in(l.context, site.catalog) + code_in(l.text, site.catalog))
+        codes = set(code_in(l.context, site.catalog) + text_codes)
         if len(codes) == 1:
             code = next(iter(codes))
             years = site.hub_years.get(l.source_url, set())
@@ -444,7 +447,8 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
     rows: dict[tuple, Candidate] = {}
     for how, score, link, matched in _link_hits(site, year)[item.code]:
         # links for this item under one heading (a topic card, a month list) are one candidate
-        group = link.context.split(" | ")[0] if link.context else link.href
+        # (a link with no row of its own - a footer or breadcrumb link after the last heading - stays alone)
+        group = link.context.split(" | ")[0] if " | " in (link.context or "") else (link.context, link.href)
         key = (link.source_url, group, how)
         c = rows.get(key)
         if c is None:
