@@ -344,6 +344,7 @@ class Builder:
                 n_unknown=s["n_unknown"], delta=_num(delta.get(lid)))
         self.items_by_lao = self._item_rows()
         self._split_cache: dict = {}
+        self._progress_cells = None
         self.run_date_of = dict(zip(d.run_dates["run_id"], d.run_dates["run_date"]))
 
     # ---- helpers
@@ -644,18 +645,22 @@ class Builder:
                                         run_date=str(r.run_date or "")))
         rows, total = [], None
         if an.progress is not None:
-            pa, pp = an.progress["amphoe"], an.progress["province"]
-            if prov:
-                pa = pa[pa["amphoe_code"].str[:2] == prov]
-                pp = pp[pp["province_code"] == prov]
-            for code in sorted(set(pa["amphoe_code"])):
-                part = pa[pa["amphoe_code"] == code].set_index("round_no")
+            if self._progress_cells is None:   # {(level, code): {round_no: row dict}}, built once
+                cells: dict = {}
+                for level, key in (("amphoe", "amphoe_code"), ("province", "province_code")):
+                    for rec in an.progress[level].to_dict("records"):
+                        cells.setdefault((level, rec[key]), {})[rec["round_no"]] = rec
+                self._progress_cells = cells
+            cells = self._progress_cells
+            amphoes = sorted(a for (lvl, a) in cells if lvl == "amphoe" and (not prov or a[:2] == prov))
+            for code in amphoes:
+                part = cells[("amphoe", code)]
                 rows.append(ProgressRow(code=code, name=an.name(code),
-                                        cells=[_stats(part.loc[r.no]) if r.no in part.index else None for r in rounds]))
+                                        cells=[_stats(part[r.no]) if r.no in part else None for r in rounds]))
             if prov:
-                part = pp.set_index("round_no")
+                part = cells.get(("province", prov), {})
                 total = ProgressRow(code="", name=an.name(prov),
-                                    cells=[_stats(part.loc[r.no]) if r.no in part.index else None for r in rounds])
+                                    cells=[_stats(part[r.no]) if r.no in part else None for r in rounds])
         name = an.name(prov) if prov else t["country"][an.lang]
         return ProgressContext(meta=self.meta(f"{t['progress'][an.lang]}: {name}", root,
                                               self.crumbs_for(root=root) + [Crumb(t["progress"][an.lang], "")], css),
