@@ -22,7 +22,8 @@ from checks.thai import (contains_any, fiscal_year_of, lexicon, month_mentions, 
 REGISTRY: dict[str, callable] = {}
 TITLE_ZONE = 600           # characters at the start of a text that name what it is and its year
 MIN_WRAPPER_CHARS = 150
-MONTH_ZONE = 300           # where a monthly summary document names its month    # a shorter page that links documents is a wrapper: the documents decide
+MONTH_ZONE = 300
+TITLE_ONLY_CHARS = 12      # a page with less than this beyond its own title shows nothing readable           # where a monthly summary document names its month    # a shorter page that links documents is a wrapper: the documents decide
 _UNKNOWN_FETCH = {"timeout", "blocked", "down", "dns_error", "connection_refused", "connection_reset",
                   "tls_error", "robots_disallowed", "private_address_refused"}
 
@@ -181,6 +182,12 @@ def _stub_kind(ctx: ItemContext, t: Target) -> str | None:
             return "stub_page"
     if not squash(text) and not t.docs:
         return "empty_page"
+    rest = squash(text)
+    for label in sorted({squash(ctx.site.title_text(t.page)), *map(squash, ctx.item.labels)}, key=len, reverse=True):
+        if label:
+            rest = rest.replace(label, "")
+    if len(rest) < TITLE_ONLY_CHARS and not t.docs and t.kind == "page":
+        return "title_only"
     if t.kind == "page" and ctx.site.is_generic(t.page, ctx.item.code) and not ctx.item.channel_terms \
             and not ctx.item.params.get("elements_present", {}).get("full_text"):
         return "generic_page"
@@ -194,7 +201,7 @@ def not_stub(ctx: ItemContext) -> Outcome:
 
     Passes when: a reachable document, or a reachable page with content of its own.
     Fails when: every reachable page is empty, a stub, a soft-404 or a generic page.
-    Needs review when: never; stubs are plainly not published.
+    Needs review when: a page shows nothing but its own title (perhaps an image the checker cannot read).
     """
     kinds = []
     for t in ctx.reachable:
@@ -207,6 +214,8 @@ def not_stub(ctx: ItemContext) -> Outcome:
     if not kinds:          # only accepted off-site targets: nothing to judge here
         return Outcome.ok("not_stub_ok", **ctx.msg())
     kind, t = kinds[0]
+    if kind == "title_only":     # maybe a chart image: text evidence cannot tell
+        return Outcome.review(kind, evidence_url=t.url, **ctx.msg(url=t.url))
     return Outcome.fail(kind, evidence_url=t.url, **ctx.msg(url=t.url))
 
 
@@ -216,6 +225,11 @@ EXCLUDE_ZONE = 120         # only a text's title line can say it is a neighbouri
 def _excluded(item: CatalogItem, src: Source) -> bool:
     head = squash(f"{src.title} {src.text[:EXCLUDE_ZONE]}")
     return any(squash(x) in head for x in item.exclude)
+
+
+def _about_item(item: CatalogItem, src: Source) -> bool:
+    hit = contains_any(squash(src.text[:5000]), item.content)
+    return bool(hit) and not _excluded(item, src)
 
 
 @check("content_matches")
@@ -260,7 +274,10 @@ def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome
     wanted = {ctx.year + o for o in offsets}
     max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
     readable, unreadable = ctx.sources()
-    docs = [s for s in readable if s.kind == "document"]
+    # a page listing several items' files: only the files about this item can date it
+    docs = [s for s in readable if s.kind == "document" and _about_item(ctx.item, s)]
+    if not docs:
+        readable = [s for s in readable if s.kind != "document"]
     others = [s for s in readable if s.kind != "document"]
     found: set[int] = set()
     for group in (docs, others):
