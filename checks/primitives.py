@@ -186,10 +186,11 @@ def _stub_kind(ctx: ItemContext, t: Target) -> str | None:
     for label in sorted({squash(ctx.site.title_text(t.page)), *map(squash, ctx.item.labels)}, key=len, reverse=True):
         if label:
             rest = rest.replace(label, "")
-    if len(rest) < TITLE_ONLY_CHARS and not t.docs and t.kind == "page":
+    full_text = ctx.item.params.get("elements_present", {}).get("full_text")
+    if len(rest) < TITLE_ONLY_CHARS and not t.docs and t.kind == "page" and not full_text:
         return "title_only"
     if t.kind == "page" and ctx.site.is_generic(t.page, ctx.item.code) and not ctx.item.channel_terms \
-            and not ctx.item.params.get("elements_present", {}).get("full_text"):
+            and not full_text:
         return "generic_page"
     return None
 
