@@ -677,7 +677,7 @@ def _fmt_score(v) -> str:
 
 def make_env(lang: str) -> Environment:
     msgs = load_messages()
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, auto_reload=False,
                       autoescape=lambda name: name is not None and ".html" in name,
                       trim_blocks=True, lstrip_blocks=True)
     labels, statuses, sites = msgs["labels"], msgs["status"], msgs["site_status"]
