@@ -59,6 +59,17 @@ def load_report_config(path: Path | str = REPORTS_CONFIG) -> dict:
     path = Path(path)
     with path.open(encoding="utf-8") as fh:
         cfg = yaml.safe_load(fh) or {}
+    try:
+        import jsonschema
+        schema = json.loads((CONFIG_DIR / "schema" / "reports.json").read_text(encoding="utf-8"))
+        as_text = json.loads(json.dumps(cfg, default=str))   # YAML dates -> ISO strings
+        as_text["years"] = {str(k): v for k, v in (as_text.get("years") or {}).items()}
+        jsonschema.validate(as_text, schema)
+    except ImportError:
+        pass
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise InputError(f"{path}, key {where}: {exc.message}") from None
     for key in ("target", "grade_bands", "reachable_site_statuses", "years"):
         if key not in cfg:
             raise InputError(f"{path}: missing key {key!r}")

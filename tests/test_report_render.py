@@ -252,3 +252,11 @@ def test_xlsx_writer_round_trips_through_openpyxl(tmp_path):
     assert got[0] == ["อบต.ก", 12, 3.5, True, None, "ไม่พบ", " lead", "a<b>&c"]
     assert got[1][:4] == ["'=1+1", -2, 0, False]
     assert len(ws.conditional_formatting) == 1
+
+
+def test_bad_report_config_names_the_key(tmp_path):
+    from oitwatch.errors import InputError
+    bad = tmp_path / "reports.yaml"
+    bad.write_text("target: 120\ngrade_bands: []\nreachable_site_statuses: [ok]\nyears: {}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="target"):
+        load_report_config(bad)
