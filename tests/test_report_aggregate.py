@@ -164,3 +164,12 @@ def test_round_progress_per_amphoe():
     got = agg.round_progress(rr, stacked, PLACEMENT)
     assert [tuple(r) for r in got[["round_no", "run_id", "amphoe_code", "n_laos", "n_scored", "mean_score", "n_meet_target"]]
             .itertuples(index=False)] == [(1, 1, "4901", 3, 2, 75.0, 1), (2, 2, "4901", 3, 3, 91.67, 2)]
+
+
+def test_item_coverage_by_area_matches_whole_area_counts():
+    per = agg.item_coverage_by_area(RUN1, PLACEMENT, "province")
+    whole = agg.item_coverage(RUN1)
+    assert per.drop(columns="province_code").equals(whole)
+    amph = agg.item_coverage_by_area(RUN1, PLACEMENT, "amphoe")
+    assert [tuple(r) for r in amph[["amphoe_code", "code", "n_fail"]].itertuples(index=False)][:2] == [
+        ("4901", "O2", 1), ("4901", "O1", 0)]
