@@ -39,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import shutil
 import signal
 import socket
 import ssl
@@ -171,6 +172,7 @@ class SimServer:
     """Forward proxy and virtual-host server for a World (see module docstring).
 
     ``latency_ms`` / ``bandwidth_kbps``: when not None, they replace every host's profile values.
+    ``ca_dir``: where the CA is kept and reused; None makes a temporary one, removed on stop.
     ``stats`` counts requests, CONNECTs, TLS handshakes, faults and answers by status;
     ``host_counts`` counts requests per host; ``log`` keeps the last ``log_size`` (method, url, status).
     ``world.respond`` runs in the event loop thread: a slow answer (a generated PDF) delays the
@@ -229,6 +231,8 @@ class SimServer:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.ca.temporary:
+            shutil.rmtree(self.ca.ca_dir, ignore_errors=True)
 
     def serve_forever(self, ready=None) -> None:
         """Serve in the calling thread until ``stop()``, SIGINT or SIGTERM.

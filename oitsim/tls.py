@@ -132,6 +132,7 @@ class CertificateAuthority:
     """
 
     def __init__(self, ca_dir: str | os.PathLike | None = None, cache_size: int = 1024):
+        self.temporary = not ca_dir  # a temp dir we made; the server removes it when it stops
         self.ca_dir = Path(ca_dir) if ca_dir else Path(tempfile.mkdtemp(prefix="oitsim-ca-"))
         self.ca_dir.mkdir(parents=True, exist_ok=True)
         self.cert_path = self.ca_dir / "ca.pem"
