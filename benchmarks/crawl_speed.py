@@ -117,6 +117,7 @@ def _child_main(args) -> int:
     overrides = dict(project.FAST_PROFILE) if args.fast else {}
     overrides.update({"OIT_PLAYWRIGHT_ENABLED": False, "LOG_LEVEL": "ERROR"})
     overrides.update(json.loads(args.settings or "{}"))
+    check = bool(overrides.pop("_check", True))
     laos = load_laos(args.registry, check_codes=False)
     t0 = time.perf_counter()
     if args.child == "ours":
@@ -127,7 +128,7 @@ def _child_main(args) -> int:
             store = Store(Path(tmp))
             run_id = store.start_run("crawl", {"benchmark": True})
             stats = run_crawl(laos, store, run_id, year=YEAR, as_of=AS_OF, proxy=args.proxy, allow_private=True,
-                              budget=Budget(max_pages=args.max_pages), check=True, settings=overrides)
+                              budget=Budget(max_pages=args.max_pages), check=check, settings=overrides)
             stats["sites_done"] = len(store.done_sites(run_id))
             stats["results"] = int(store.db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
             stats["documents"] = int(store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
@@ -215,6 +216,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sites", type=int, default=20, help="Mukdahan sites sampled (default 20)")
     p.add_argument("--latency-ms", type=int, default=0)
+    p.add_argument("--breakdown", action="store_true",
+                   help="also crawl without checks, and without checks and documents, to show where time goes")
     p.add_argument("--child", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     p.add_argument("--proxy", help=argparse.SUPPRESS)
     p.add_argument("--registry", help=argparse.SUPPRESS)
@@ -243,6 +246,12 @@ def main(argv=None) -> int:
             run_child("baseline", proxy, registry, tmp / "warm.json")
             base = run_child("baseline", proxy, registry, tmp / "base.json")
             ours = run_child("ours", proxy, registry, tmp / "ours.json")
+            extra = []
+            if args.breakdown:
+                extra.append(("crawl only (no checks)", run_child("ours", proxy, registry, tmp / "nocheck.json",
+                                                                  extra_settings={"_check": False})))
+                extra.append(("crawl only, no documents", run_child(
+                    "ours", proxy, registry, tmp / "nodocs.json", extra_settings={"_check": False, "OIT_MAX_DOCS": 0})))
     finally:
         server.stop()
     b, o = pages_per_s(base), pages_per_s(ours)
@@ -251,6 +260,9 @@ def main(argv=None) -> int:
     print(f"crawl+check (ours): {ours['response_received_count']:6d} responses in {ours['elapsed_time_seconds']:7.1f} s"
           f" = {o:7.1f} pages/s  ({ours.get('documents', 0)} documents, {ours.get('sites_done', 0)} sites checked,"
           f" {ours.get('results', 0)} item results)")
+    for label, st in extra:
+        print(f"{label:26s}: {st['response_received_count']:6d} responses in {st['elapsed_time_seconds']:7.1f} s"
+              f" = {pages_per_s(st):7.1f} pages/s  (ratio {pages_per_s(st) / b if b else 0:.2f})")
     ratio = o / b if b else 0.0
     print(f"ratio crawl+check / do-nothing = {ratio:.2f}  (target >= {TARGET_RATIO}: "
           f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")

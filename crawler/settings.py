@@ -59,6 +59,9 @@ LOG_LEVEL = "WARNING"
 
 # --- broad crawl: the spider deduplicates per site and frees the memory when a site ends
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output (async callbacks):
+# 100 by default, i.e. ~100 tasks per page for the 2-3 items a page yields. A few suffice.
+CONCURRENT_ITEMS = 4
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
