@@ -188,7 +188,13 @@ def check_site(ev: SiteEvidence, year: int, as_of: date, only: dict[str, str] | 
             if not url:
                 report.items.append(_result(item, "fail", Outcome.fail("no_answer_url"), messages()["where"]["none"], 1.0))
                 continue
-            res = check_item(site, item, year, as_of, [_answer_candidate(site, url)])
+            cands = [_answer_candidate(site, url)]
+            page = site.pages.get(url)
+            if page is not None and site.is_generic(page, item.code):
+                # an ITA hub page submitted as the answer: judge the item's own row on that page
+                cands += [c for c in find_candidates(site, item, year)
+                          if c.links and all(l.source_url == page.url for l in c.links)]
+            res = check_item(site, item, year, as_of, cands)
             res.submitted_url = url
         else:
             res = check_item(site, item, year, as_of, find_candidates(site, item, year))

@@ -77,6 +77,15 @@ def test_answers_file_is_checked_item_by_item(tmp_path):
     assert len(rep.items) == 43
 
 
+def test_hub_page_answer_is_judged_on_the_items_row(tmp_path):
+    ans = tmp_path / "answers.csv"
+    ans.write_text("O12,http://www.nasuan.go.th/ita2565.php\nO13,http://www.nasuan.go.th/ita2565.php\n", encoding="utf-8")
+    only = read_answers(ans, load_catalog(2565).codes)
+    ev = build_evidence({"site": "ita_table", "replace": {"/ita2565.php": [["<a href='/upload/oit/o13.pdf'>", "<a href='#'>"]]}})
+    got = {i.code: i.status for i in check_site(ev, 2565, DEFAULT_AS_OF, only=only).items}
+    assert got["O12"] == "pass" and got["O13"] == "fail"
+
+
 def test_answers_file_errors_name_the_row(tmp_path):
     bad = tmp_path / "a.csv"
     bad.write_text("O99,http://x.go.th/\n", encoding="utf-8")
