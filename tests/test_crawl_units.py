@@ -75,3 +75,41 @@ def test_progress_is_a_live_bar_on_a_terminal_and_lines_otherwise():
     assert isinstance(lines, LineProgress)
     lines.site_finished("A", "dns_error", 0)
     assert "1/2 sites" in out.getvalue() and "A: dns_error" in out.getvalue()
+
+
+def test_nightly_lock_refuses_a_second_run_until_released(tmp_path):
+    from oitwatch.commands.nightly import RunLock
+
+    first, second = RunLock(tmp_path / "nightly.lock"), RunLock(tmp_path / "nightly.lock")
+    assert first.acquire()
+    assert not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_nightly_diff_lists_changed_items_per_lao(tmp_path):
+    from types import SimpleNamespace
+
+    from oitwatch.commands.nightly import diff_runs, write_diff
+    from oitwatch.store import Store
+
+    def report(*statuses):
+        return SimpleNamespace(score=0, items=[SimpleNamespace(code=f"O{i + 1}", key=f"k{i + 1}", order=i + 1,
+                                                               status=s, reason=f"r-{s}")
+                                               for i, s in enumerate(statuses)])
+
+    store = Store(tmp_path)
+    old, new = store.start_run("nightly", {}), None
+    store.save_results(old, "A", 2565, "2022-04-30", report("pass", "fail"))
+    new = store.start_run("nightly", {})
+    store.save_results(new, "A", 2565, "2022-04-30", report("pass", "pass"))
+    store.save_results(new, "B", 2565, "2022-04-30", report("fail", "fail"))
+    assert store.previous_run(new) == old
+    diff = diff_runs(store, new, old)
+    rows = [(r.lao_id, r.code, r.previous_status if isinstance(r.previous_status, str) else None, r.status)
+            for r in diff.itertuples()]
+    assert rows == [("A", "O2", "fail", "pass"), ("B", "O1", None, "fail"), ("B", "O2", None, "fail")]
+    write_diff(diff, tmp_path / "out", new, old)
+    assert (tmp_path / "out" / "diff.csv").read_text().count("\n") == 4
+    assert '"previous_run": 1' in (tmp_path / "out" / "diff.json").read_text()
