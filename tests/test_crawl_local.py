@@ -86,3 +86,28 @@ def test_pinned_unknown_platform_is_refused_before_crawling(tmp_path, run_comman
     proc = _crawl(run_command, registry, tmp_path / "data")
     assert proc.returncode == 2
     assert "nosuchcms" in proc.stderr
+
+
+@pytest.mark.browser
+def test_a_javascript_shell_home_page_is_rendered_and_its_links_followed(tmp_path, run_command):
+    import shutil
+
+    if not shutil.which("chromium"):
+        pytest.skip("Debian chromium is not installed")
+    shell = (b"<html><head><title>JS LAO</title></head><body><div id='app'></div><script>"
+             b"document.getElementById('app').innerHTML = '<p>' + 'Inserted by script. '.repeat(20) + "
+             b"'</p><a href=\"/about.html\">About</a>';</script></body></html>")
+    with LocalSite() as site:
+        site.pages["/"] = ("text/html; charset=utf-8", shell)
+        registry = tmp_path / "laos.csv"
+        write_registry(registry, [("X-LOCAL-JS", site.url)])
+        proc = run_command.oit("crawl", "--registry", registry, "--allow-private", "--fast", "--data-dir",
+                               tmp_path / "data", "--year", YEAR, "--as-of", AS_OF, "--no-check", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    store = Store(tmp_path / "data")
+    ev = store.load_evidence(store.latest_run("crawl"), "X-LOCAL-JS")
+    home = ev.home
+    assert home.rendered and "Inserted by script" in home.text
+    assert "js_rendered" in ev.flags
+    about = [p for p in ev.pages if p.url.endswith("/about.html")]
+    assert about and not about[0].rendered, "a page with static content was rendered"

@@ -419,7 +419,7 @@ class LaoSpider(scrapy.Spider):
     def _page(self, site: SiteState, response, out: list) -> None:
         meta = response.meta
         depth, role = meta.get("oit_depth", 0), meta.get("oit_role")
-        requested = meta.get("redirect_urls", [None])[0]
+        requested = meta.get("oit_requested") or meta.get("redirect_urls", [None])[0]
         if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
             problem = classify_response(response) or ("not_found" if response.status >= 300 else None)
         elif self._is_html(response) and faults.is_challenge_page(response.body):
@@ -482,12 +482,13 @@ class LaoSpider(scrapy.Spider):
             if self.playwright and site.rendered < self.playwright_max:
                 site.rendered += 1
                 site.inflight += 1
-                out.append(response.request.replace(
-                    dont_filter=True, callback=self.parse_page, errback=self.on_error,
-                    meta={**meta, "playwright": True, "playwright_context": "oit",
-                          "playwright_page_goto_kwargs": {"wait_until": "networkidle"},
-                          "playwright_context_kwargs": self.playwright_context,
-                          "oit_static": (page, parsed.links)}))
+                out.append(scrapy.Request(
+                    response.url, dont_filter=True, callback=self.parse_page, errback=self.on_error,
+                    priority=response.request.priority,
+                    meta=self._meta(site, depth, role, "page", playwright=True, playwright_context="oit",
+                                    playwright_page_goto_kwargs={"wait_until": "networkidle"},
+                                    playwright_context_kwargs=self.playwright_context,
+                                    oit_requested=requested, oit_static=(page, parsed.links))))
                 return
             site.flags.add("js_needed")
         if rendered:
