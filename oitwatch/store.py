@@ -372,11 +372,14 @@ class Store:
             self.db, params=(run_id,))
 
     def sites_frame(self, run_id: int) -> pd.DataFrame:
+        """One row per site of the run; page/document counts come from the run holding the evidence."""
+        ev_run = self.evidence_run(run_id)
         df = pd.read_sql_query(
             "SELECT s.lao_id, s.status, s.final_url, s.platform, s.flags,"
-            " (SELECT COUNT(*) FROM pages p WHERE p.run_id=s.run_id AND p.lao_id=s.lao_id) AS pages,"
-            " (SELECT COUNT(*) FROM documents d WHERE d.run_id=s.run_id AND d.lao_id=s.lao_id) AS documents,"
-            " s.finished_at FROM sites s WHERE s.run_id=? ORDER BY s.lao_id", self.db, params=(run_id,))
+            " (SELECT COUNT(*) FROM pages p WHERE p.run_id=? AND p.lao_id=s.lao_id) AS pages,"
+            " (SELECT COUNT(*) FROM documents d WHERE d.run_id=? AND d.lao_id=s.lao_id) AS documents,"
+            " s.finished_at FROM sites s WHERE s.run_id=? ORDER BY s.lao_id", self.db,
+            params=(ev_run, ev_run, run_id))
         df["flags"] = df["flags"].map(lambda v: json.loads(v or "[]"))
         return df[SITE_COLUMNS]
 

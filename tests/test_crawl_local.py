@@ -75,7 +75,8 @@ def test_second_crawl_reuses_unchanged_documents_and_recheck_needs_no_network(tm
     before = store.results_frame(run2)[["lao_id", "code", "status"]].values.tolist()
     after = store.results_frame(rerun)[["lao_id", "code", "status"]].values.tolist()
     assert after == before
-    assert store.sites_frame(rerun)["status"].tolist() == ["ok"]
+    sites = store.sites_frame(rerun)
+    assert sites["status"].tolist() == ["ok"] and sites["pages"].tolist() == store.sites_frame(run2)["pages"].tolist()
 
 
 def test_pinned_unknown_platform_is_refused_before_crawling(tmp_path, run_command):
