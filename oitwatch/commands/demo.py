@@ -48,5 +48,8 @@ def run(args) -> int:
         print(f"oit demo: the nightly run failed with exit code {crawl.returncode}", file=sys.stderr)
         return crawl.returncode
     index = data_dir / "report" / "index.html"
+    if not index.exists():
+        print(f"oit demo: the report was not built; see the log under {data_dir / 'logs'}", file=sys.stderr)
+        return 1
     print(f"report: {index}")
     return 0

@@ -89,14 +89,14 @@ def print_diff(diff: pd.DataFrame, previous: int | None) -> None:
         print(f"  {lao_id}: {changes}")
 
 
-def build_report(store, run_id: int, out_dir: Path, log) -> str | None:
+def build_report(store, run_id: int, out_dir: Path, log, laos_path=None) -> str | None:
     try:
         from reports.render import build_report as render
     except ImportError:
         log("report: reports.render is not available yet; skipped")
         return None
     try:
-        path = render(store, run_id, out_dir)
+        path = render(store, run_id, out_dir, **({"laos_path": Path(laos_path)} if laos_path else {}))
     except Exception as exc:  # noqa: BLE001 - the crawl and diff stay valid without a report
         log(f"report: failed ({type(exc).__name__}: {exc})")
         return None
@@ -128,7 +128,7 @@ def run(args) -> int:
         log(crawl_cmd.summary(store, run_id))
         out_dir = Path(args.out) if args.out else root / "runs" / str(run_id)
         out_dir.mkdir(parents=True, exist_ok=True)
-        build_report(store, run_id, out_dir, log)
+        build_report(store, run_id, out_dir, log, laos_path=args.registry)
         previous = store.previous_run(run_id)
         diff = diff_runs(store, run_id, previous)
         write_diff(diff, out_dir, run_id, previous)
