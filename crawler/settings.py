@@ -116,7 +116,8 @@ OIT_SKIP_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico",
                        "ttf", "eot", "swf", "xml", "json", "rss"]
 OIT_HUB_TERMS = ["ita", "oit"]              # ASCII markers of the ITA/OIT hub page; Thai terms come from the catalog
 OIT_JS_MIN_TEXT = 200                       # a page with less visible text than this and scripts may need JS
-OIT_JS_MIN_LINKS = 3                        # a hub page with fewer on-site links than this and scripts needs JS
+OIT_JS_MIN_LINKS = 3                        # a page with scripts and fewer on-site links than this needs JS;
+                                            # so does an ITA hub with fewer outside its menus and inline scripts
 OIT_PLAYWRIGHT_ENABLED = True
 OIT_PLAYWRIGHT_MAX_PER_SITE = 6             # rendered pages per site at most
 OIT_PLAYWRIGHT_CONTEXT = {"ignore_https_errors": True}   # browser context options (the runner adds the proxy)

@@ -113,3 +113,56 @@ def test_nightly_diff_lists_changed_items_per_lao(tmp_path):
     write_diff(diff, tmp_path / "out", new, old)
     assert (tmp_path / "out" / "diff.csv").read_text().count("\n") == 4
     assert '"previous_run": 1' in (tmp_path / "out" / "diff.json").read_text()
+
+
+def _detector():
+    spider = LaoSpider.__new__(LaoSpider)
+    spider.js_min_text, spider.js_min_links = 200, 3
+    return spider
+
+
+_CHROME = "<header><h1>Tambon LAO</h1><p>" + "Welcome to the website of the tambon. " * 8 + "</p></header>"
+
+
+@pytest.mark.parametrize("body, hub, expected", [
+    # header/footer text but no link at all, and a script: the menu is built by JavaScript
+    (_CHROME + "<div id='nav'></div><script>build()</script><footer>address</footer>", False, True),
+    # an external bundle only, same shape (a single-page app)
+    (_CHROME + "<div id='root'></div><script src='/app.js'></script>", False, True),
+    # an ordinary page with its menu and a tracking script
+    (_CHROME + "<nav><a href='/'>home</a><a href='/a'>a</a><a href='/b'>b</a></nav><script>track()</script>",
+     False, False),
+    # an ITA hub with its menu but an empty content area and a data island: the list is injected
+    (_CHROME + "<nav><a href='/'>home</a><a href='/a'>a</a><a href='/b'>b</a></nav><main id='list'></main>"
+     "<script type='application/json'>{\"items\": []}</script>", True, True),
+    # an ITA hub whose list is in the static HTML
+    (_CHROME + "<nav><a href='/'>h</a></nav><main>" + "".join(f"<p><a href='/o{i}'>O{i}</a></p>" for i in range(9))
+     + "</main><script>track()</script>", True, False),
+    # no script at all: nothing to render, however empty
+    ("<p>short</p>", False, False),
+])
+def test_js_need_is_detected_from_page_signals(body, hub, expected):
+    from crawler.parse import parse_page
+
+    url = "https://x.go.th/ita.html"
+    html = f"<html><head><title>t</title></head><body>{body}</body></html>"
+    parsed = parse_page(url, html)
+    own = [l for l in parsed.links if l.url and "x.go.th" in l.url]
+    assert _detector()._needs_js(parsed, own, hub, html.encode()) is expected
+
+
+def test_a_long_menu_of_one_url_shape_does_not_crowd_out_relevant_links():
+    from crawler import faults
+    from crawler.spiders.lao import RELEVANT_SHAPE_CAP, SiteState
+
+    site = SiteState(row=SiteRow(lao_id="X", urls=["https://x.go.th/"]), trap=faults.TrapDetector(),
+                     trap_relevant=faults.TrapDetector(max_per_shape=RELEVANT_SHAPE_CAP))
+    spider = LaoSpider.__new__(LaoSpider)
+    for i in range(40):                      # a generic side menu: /menu/1000 ... /menu/1039
+        spider._enqueue(site, f"https://x.go.th/menu/{1000 + i}", 1, "page", 0)
+    spider._enqueue(site, "https://x.go.th/menu/2000", 1, "page", 60, relevant=True)
+    queued = {url for _, _, url, _, _ in site.frontier}
+    assert "https://x.go.th/menu/2000" in queued
+    assert "trap_suspected" in site.flags and len(queued) == 31   # the generic ones are still capped
+    spider._enqueue(site, "https://x.go.th/a/a/a/a/a/x", 1, "page", 60, relevant=True)
+    assert "https://x.go.th/a/a/a/a/a/x" not in {url for _, _, url, _, _ in site.frontier}

@@ -45,6 +45,12 @@ NAV_BONUS = 5
 DEPTH_PENALTY = 10
 ENTRY_PRIORITY = 5000
 HOME_PRIORITY = 10000
+#: A relevant link (an ITA/OIT hub or priority-term text) may repeat a URL shape this many
+#: times before the trap guard refuses it: a CMS with one menu page per OIT topic
+#: (/menu/1103, /menu/1109, ...) has dozens of them; the page budget still bounds the crawl.
+RELEVANT_SHAPE_CAP = 300
+#: Script elements with content and no src: inline code or a JSON data island.
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>\s*[^<\s]", re.I)
 
 
 def host_variants(url: str) -> set[str]:
@@ -126,6 +132,7 @@ class SiteState:
     docs_stored: int = 0
     seq: int = 0
     trap: object = None
+    trap_relevant: object = None
 
 
 class LaoSpider(scrapy.Spider):
@@ -212,7 +219,8 @@ class LaoSpider(scrapy.Spider):
             if not row.urls:
                 yield SiteFinished(row.lao_id, "no_url", None, "generic", [], items=1)
                 continue
-            site = SiteState(row=row, trap=faults.TrapDetector())
+            site = SiteState(row=row, trap=faults.TrapDetector(),
+                             trap_relevant=faults.TrapDetector(max_per_shape=RELEVANT_SHAPE_CAP))
             site.items = 1
             site.platform = row.platform or "generic"
             self.sites[row.lao_id] = site
@@ -245,11 +253,15 @@ class LaoSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=HOME_PRIORITY,
                               dont_filter=True, meta=self._meta(site, 0, "home", "page"))
 
-    def _enqueue(self, site: SiteState, url: str, depth: int, kind: str, score: float, force: bool = False) -> None:
+    def _enqueue(self, site: SiteState, url: str, depth: int, kind: str, score: float, force: bool = False,
+                 relevant: bool = False) -> None:
         key = norm_url(url)
         if key in site.seen:
             return
-        if not force and not site.trap.admit(url):
+        # Relevant links (hub or priority terms) get a larger per-shape allowance, so a long
+        # generic menu of the same URL shape cannot use up the allowance of the OIT pages.
+        trap = site.trap_relevant if relevant and site.trap_relevant is not None else site.trap
+        if not force and not trap.admit(url):
             site.flags.add("trap_suspected")
             return
         site.seen.add(key)
@@ -307,18 +319,21 @@ class LaoSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ scoring
     def _score(self, text: str, url: str, in_nav: bool, depth: int) -> tuple[float, bool]:
+        """Frontier score of a link and whether it is relevant (a hub or priority-term text)."""
         low = text.lower()
         low_url = unquote(url).lower()
         hub = bool(self.hub_re and (self.hub_re.search(low) or self.hub_re.search(urlsplit(low_url).path)))
         score = HUB_BONUS if hub else 0
+        relevant = hub
         if self.term_re is not None:
             hits = len(set(self.term_re.findall(low)))
             score += TERM_BONUS * min(hits, 3)
+            relevant = relevant or hits > 0
             if self.term_re.search(low_url):
                 score += URL_TERM_BONUS
         if in_nav:
             score += NAV_BONUS
-        return score - DEPTH_PENALTY * depth, hub
+        return score - DEPTH_PENALTY * depth, relevant
 
     def _doc_kind(self, url: str) -> str | None:
         return self.doc_ext.get(url_extension(url))
@@ -366,16 +381,21 @@ class LaoSpider(scrapy.Spider):
         status = getattr(failure.value, "oit_status", None) or classify_failure(failure)
         role, kind, depth = request.meta.get("oit_role"), request.meta.get("oit_kind"), request.meta.get("oit_depth", 0)
         url = request.meta.get("redirect_urls", [request.url])[0]
-        if role == "home":
-            self._home_failed(site, url, 0, status, out)
-        elif request.meta.get("playwright") and request.meta.get("oit_static"):
-            page, links = request.meta["oit_static"]      # the render failed: keep the static HTML
+        if request.meta.get("playwright") and request.meta.get("oit_static"):
+            # The render failed but the static HTML was read: keep it (and follow its links), so a
+            # site whose scripts never settle is not mistaken for a site that is down.
+            page, links, is_hub = request.meta["oit_static"]
             page.fetch_error = status
             if role == "home" and status == "js_never_settles":
                 site.status = status
+            site.flags.add("js_needed")
             self._emit(site, out, PageEvidence(site.row.lao_id, page))
             self._emit(site, out, LinkEvidence(site.row.lao_id, links))
             site.pages_stored += 1
+            if depth < self.max_depth and site.status != "redirect_offsite":
+                self._follow(site, links, depth, is_hub)
+        elif role == "home":
+            self._home_failed(site, url, 0, status, out)
         elif kind == "doc":
             doc = Document(url=url, status=0, kind=self._doc_kind(url) or "other", fetch_error=status,
                            extract_status="too_large" if status == "too_large" else "fetch_error")
@@ -472,10 +492,9 @@ class LaoSpider(scrapy.Spider):
                 self._enqueue(site, u, 1, "page", ENTRY_PRIORITY)
         rendered = bool(meta.get("playwright"))
         own_links = [l for l in parsed.links if l.url and (urlsplit(l.url).hostname or "").lower() in site.hosts]
-        title_text = f"{parsed.title} {unquote(response.url)}"
-        is_hub = bool(self.hub_re and self.hub_re.search(title_text.lower()))
-        needs_js = parsed.script_count > 0 and (
-            parsed.body_text_len < self.js_min_text or (is_hub and len(own_links) < self.js_min_links))
+        title_text = f"{parsed.title} {unquote(response.url)}".lower()
+        is_hub = bool(self.hub_re and self.hub_re.search(title_text))
+        needs_js = not rendered and not offsite_home and self._needs_js(parsed, own_links, is_hub, response.body)
         page = Page(url=response.url, status=response.status, title=parsed.title, text=parsed.text, depth=depth,
                     content_type="text/html", rendered=rendered, requested_url=requested, size=len(response.body))
         if needs_js and not rendered:
@@ -488,7 +507,7 @@ class LaoSpider(scrapy.Spider):
                     meta=self._meta(site, depth, role, "page", playwright=True, playwright_context="oit",
                                     playwright_page_goto_kwargs={"wait_until": "networkidle"},
                                     playwright_context_kwargs=self.playwright_context,
-                                    oit_requested=requested, oit_static=(page, parsed.links))))
+                                    oit_requested=requested, oit_static=(page, parsed.links, is_hub))))
                 return
             site.flags.add("js_needed")
         if rendered:
@@ -498,20 +517,40 @@ class LaoSpider(scrapy.Spider):
         site.pages_stored += 1
         if depth >= self.max_depth or offsite_home:
             return
-        for link in own_links:
-            if link.kind == "form":
-                continue
+        self._follow(site, own_links, depth, is_hub)
+        if parsed.meta_refresh and (urlsplit(parsed.meta_refresh).hostname or "").lower() in site.hosts:
+            self._enqueue(site, parsed.meta_refresh, depth, "page", HUB_BONUS)
+
+    def _needs_js(self, parsed, own_links: list, is_hub: bool, body: bytes) -> bool:
+        """Whether the page's content is built by JavaScript, from what the static HTML shows.
+
+        Real signals only: scripts plus a near-empty visible body, or scripts plus (almost) no
+        link to the site itself (a shell whose menu a script builds: a static page always links
+        back to its own site), or an ITA/OIT hub page whose content area (links outside menus)
+        has fewer than OIT_JS_MIN_LINKS links while inline scripts or data islands are present."""
+        if parsed.script_count <= 0:
+            return False
+        if parsed.body_text_len < self.js_min_text or len(own_links) < self.js_min_links:
+            return True
+        if is_hub:
+            content_links = [l for l in own_links if not l.in_nav]
+            return len(content_links) < self.js_min_links and bool(_INLINE_SCRIPT.search(body))
+        return False
+
+    def _follow(self, site: SiteState, links: list, depth: int, is_hub: bool) -> None:
+        """Queue the on-site links of a page at depth `depth`, best-first."""
+        for link in links:
             url = link.url
+            if link.kind == "form" or not url or (urlsplit(url).hostname or "").lower() not in site.hosts:
+                continue
             ext = url_extension(url)
             if ext in self.skip_ext:
                 continue
             kind = "doc" if ext in self.doc_ext else "page"
-            score, _ = self._score(f"{link.text} {link.context}", url, link.in_nav, depth + 1)
+            score, relevant = self._score(f"{link.text} {link.context}", url, link.in_nav, depth + 1)
             if is_hub:
                 score += TERM_BONUS
-            self._enqueue(site, url, depth + 1, kind, score)
-        if parsed.meta_refresh and (urlsplit(parsed.meta_refresh).hostname or "").lower() in site.hosts:
-            self._enqueue(site, parsed.meta_refresh, depth, "page", HUB_BONUS)
+            self._enqueue(site, url, depth + 1, kind, score, relevant=relevant or is_hub)
 
     # ------------------------------------------------------------------ documents
     async def _document(self, site: SiteState, response, kind: str, out: list) -> None:
