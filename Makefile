@@ -12,4 +12,8 @@ test: setup
 	.venv/bin/python -m pytest -q
 
 bench: setup
-	.venv/bin/python -m benchmarks
+	.venv/bin/python -m benchmarks.accuracy --via crawl
+	.venv/bin/python -m benchmarks.crawl_speed --sites 20
+	.venv/bin/python -m benchmarks.national_scale --small 20 --large 60
+	.venv/bin/python -m benchmarks.report_speed --pdf-sample 10
+	.venv/bin/python -m benchmarks.sim_server_speed
