@@ -1,12 +1,24 @@
-"""Text of linked documents (PDF, DOCX, XLSX), extracted in a limited subprocess.
+"""Text of linked documents (PDF, DOCX, XLSX), extracted in limited subprocesses.
 
 Documents come from untrusted sites: a malformed, encrypted, decompression-bomb or
 extractor-hanging file must end as a named status, never as a stalled or crashed crawl.
-Each extraction runs ``python -m crawler.extract_worker`` in its own process group with an
-address-space limit (``mem_mb``), a CPU limit and a wall-clock ``timeout_s`` after which
-the whole group is killed. PDFs are read with poppler's ``pdfinfo``/``pdftotext`` (the one
-extractor that keeps Thai intact); the bytes go to a private temporary directory under a
-generated name, and no shell is ever used, so a hostile file name cannot reach a command line.
+
+* PDFs are read by poppler's ``pdftotext`` (the one extractor that keeps Thai intact), started
+  directly, one process per document: ``prlimit`` sets its address-space (``mem_mb``), CPU,
+  file-size and core limits and execs ``timeout``, which kills it after ``timeout_s + 5`` s even
+  if the crawler itself was killed. It runs in its own session (process group), and the caller
+  kills the whole group at the wall-clock ``timeout_s``. ``pdfinfo`` runs only when a PDF has
+  more than ``max_pages`` pages (for the page count); otherwise pages are counted from
+  pdftotext's page breaks and encrypted/malformed are told apart by its exit status and stderr.
+* DOCX/XLSX are parsed by a small pool of long-lived ``python -m crawler.extract_worker --serve``
+  processes (one per concurrent extraction at most), each with the same address-space limit, a
+  per-document CPU limit and a self-destruct alarm; a worker that overruns ``timeout_s`` is killed
+  with its process group and replaced. A worker exits when the crawler goes away (EOF on stdin).
+
+The bytes never get a file name: they sit in an anonymous memory file (``memfd``, else an
+unnamed temporary file) given to the tool as its stdin and opened as ``/dev/stdin``, and the
+tool writes into another one whose size ``RLIMIT_FSIZE`` caps. No shell is ever used, so a
+hostile file name or declared kind cannot reach a command line; the kind comes from the bytes.
 
 Statuses (``Document.extract_status``): ok | no_text | encrypted | malformed | timeout |
 too_large | unsupported. Text is NFC-normalised only; the checks normalise further.
@@ -17,19 +29,26 @@ too_large | unsupported. Text is NFC-normalised only; the checks normalise furth
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import re
+import resource
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.extract_worker import normalise
+
 __all__ = ["ExtractResult", "extract_document", "extract_document_async", "sniff_kind", "STATUSES", "TOOLS",
-           "repair_encoding", "CharsetRepairMiddleware", "set_max_workers"]
+           "repair_encoding", "CharsetRepairMiddleware", "set_max_workers", "shutdown_workers"]
 
 STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large", "unsupported")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,6 +59,11 @@ TOOLS = {"pdfinfo": "pdfinfo", "pdftotext": "pdftotext"}
 MAX_INPUT_BYTES = 100_000_000
 #: At most this many extractions at once in one process (2-core machines); see set_max_workers.
 _SLOTS = threading.BoundedSemaphore(2)
+#: Seconds after ``timeout_s`` at which a tool or worker kills itself if nobody did (caller killed).
+SELF_DESTRUCT_GRACE_S = 5
+#: A DOCX/XLSX worker is replaced after this many documents (bounds leaks and CPU-limit drift).
+WORKER_MAX_JOBS = 200
+_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
 def set_max_workers(n: int) -> None:
@@ -93,17 +117,6 @@ def _status_for_kind(kind: str, declared: str) -> ExtractResult | None:
     return ExtractResult("unsupported", detail=f"kind {kind}")
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: int = 512,
                      max_pages: int = 500, max_chars: int = 2_000_000) -> ExtractResult:
     """Extract the text of one document in a limited subprocess. Never raises for bad input."""
@@ -116,50 +129,356 @@ def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: i
     early = _status_for_kind(real, declared)
     if early is not None:
         return early
-    workdir = tempfile.mkdtemp(prefix="oit-extract-")
-    try:
-        path = os.path.join(workdir, f"document.{real}")  # generated name: never site-supplied
-        with open(path, "wb") as fh:
-            fh.write(body)
-        argv = [sys.executable, "-m", "crawler.extract_worker", "--kind", real,
-                "--mem-mb", str(int(mem_mb)), "--cpu-s", str(int(timeout_s) + 1),
-                "--max-pages", str(int(max_pages)), "--max-chars", str(int(max_chars)),
-                "--wall-s", str(int(timeout_s) + 5),
-                "--pdfinfo", TOOLS["pdfinfo"], "--pdftotext", TOOLS["pdftotext"], path]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-               "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "HOME": workdir}
-        with _SLOTS:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, cwd=workdir, env=env,
-                                    start_new_session=True, shell=False)
-            try:
-                out, err = proc.communicate(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                return ExtractResult("timeout", detail=f"extraction took longer than {timeout_s} s")
-            finally:
-                if proc.poll() is None:
-                    _kill_group(proc)
-        if proc.returncode != 0 or not out:
-            rc = proc.returncode
-            if rc in (-signal.SIGXCPU, -signal.SIGKILL):
-                return ExtractResult("timeout", detail=f"worker killed (rc {rc})")
-            tail = err.decode("utf-8", "replace")[-300:]
-            status = "too_large" if "MemoryError" in tail else "malformed"
-            return ExtractResult(status, detail=f"worker rc {rc}: {tail}")
-        try:
-            data = json.loads(out.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return ExtractResult("malformed", detail=f"worker output unreadable: {exc}")
-        status = data.get("status") if data.get("status") in STATUSES else "malformed"
-        return ExtractResult(status, data.get("text"), data.get("pages"), data.get("detail") or "")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    limits = _Limits(timeout_s=float(timeout_s), mem_mb=int(mem_mb), max_chars=int(max_chars))
+    with _SLOTS:
+        if real == "pdf":
+            return _extract_pdf(body, limits, max_pages=max(1, int(max_pages)))
+        return _POOL.run(real, body, limits)
 
 
 async def extract_document_async(body: bytes, kind: str, **kwargs) -> ExtractResult:
     """``extract_document`` in a worker thread, so the reactor keeps running meanwhile."""
     return await asyncio.to_thread(extract_document, body, kind, **kwargs)
+
+
+# --------------------------------------------------------------------------- limits and processes
+
+@dataclass(frozen=True)
+class _Limits:
+    timeout_s: float
+    mem_mb: int
+    max_chars: int
+
+    @property
+    def cpu_s(self) -> int:
+        return int(self.timeout_s) + 1
+
+    @property
+    def wall_s(self) -> int:
+        return int(self.timeout_s) + SELF_DESTRUCT_GRACE_S
+
+    @property
+    def fsize(self) -> int:
+        """Largest file the tool may write (its stdout): enough for ``max_chars`` of UTF-8 and its page breaks."""
+        return max(64 << 20, self.max_chars * 4 + (1 << 20))
+
+
+_PRLIMIT = shutil.which("prlimit")
+_TIMEOUT = shutil.which("timeout")
+
+
+def _limited(argv: list[str], lim: _Limits):
+    """(argv, preexec_fn): the tool under its resource limits and self-destruct timer.
+
+    ``prlimit`` (util-linux) sets the limits and execs ``timeout`` (coreutils), which runs the
+    tool and kills it after ``wall_s``; both are exec'd, so the big crawler process is only
+    vfork'ed. Without prlimit, a ``preexec_fn`` sets the same limits (a full fork: slower).
+    """
+    mem = lim.mem_mb << 20
+    prefix: list[str] = []
+    preexec = None
+    if _PRLIMIT:
+        prefix += [_PRLIMIT, f"--as={mem}:{mem}", f"--cpu={lim.cpu_s}:{lim.cpu_s + 1}",
+                   f"--fsize={lim.fsize}:{lim.fsize}", "--core=0:0", "--"]
+    else:
+        def preexec() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+            resource.setrlimit(resource.RLIMIT_CPU, (lim.cpu_s, lim.cpu_s + 1))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (lim.fsize, lim.fsize))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if _TIMEOUT:
+        prefix += [_TIMEOUT, "-s", "KILL", str(lim.wall_s)]
+    return prefix + argv, preexec
+
+
+def _anon_file(data: bytes = b""):
+    """An anonymous read/write file (no name anywhere), positioned at 0."""
+    try:
+        fd = os.memfd_create("oit-extract", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        fh = tempfile.TemporaryFile(prefix="oit-extract-")   # O_TMPFILE or unlinked at once
+        fd = os.dup(fh.fileno())
+        fh.close()
+    if data:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_all(fd: int, limit: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, min(size, limit), 0) if size else b""
+
+
+def _read_tail(fd: int, n: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, min(size, n), max(0, size - n)) if size else b""
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float) -> bool:
+    """Wait for the process to end; False when ``timeout_s`` passed first. Exact (pidfd), no polling loop."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        try:
+            proc.wait(timeout=timeout_s)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return proc.poll() is not None
+            if poller.poll(max(1, int(remaining * 1000) + 1)):
+                proc.wait()
+                return True
+    finally:
+        os.close(pidfd)
+
+
+def _run_tool(argv: list[str], body: bytes, lim: _Limits) -> tuple[int | None, bytes, str]:
+    """Run one tool on ``body`` (its stdin, opened as /dev/stdin). rc None means the wall clock ran out."""
+    argv, preexec = _limited(argv, lim)
+    fd_in = _anon_file(body)
+    fd_out = _anon_file()
+    fd_err = _anon_file()
+    try:
+        proc = subprocess.Popen(argv, stdin=fd_in, stdout=fd_out, stderr=fd_err, cwd="/", env=_ENV,
+                                start_new_session=True, shell=False, close_fds=True, preexec_fn=preexec)
+        try:
+            done = _wait(proc, lim.timeout_s)
+        finally:
+            if proc.returncode is None:
+                _kill_group(proc)
+        if not done:
+            return None, b"", ""
+        out = _read_all(fd_out, lim.max_chars * 4 + 4096)
+        err = _read_tail(fd_err, 2000).decode("utf-8", "replace")
+        return proc.returncode, out, err
+    finally:
+        for fd in (fd_in, fd_out, fd_err):
+            os.close(fd)
+
+
+def _died_of(rc: int, stderr: str) -> str:
+    """Status for a tool that failed: killed by a limit, out of memory, or a bad file."""
+    if rc in (-signal.SIGXCPU, -signal.SIGKILL, 124, 128 + signal.SIGKILL):
+        return "timeout"
+    if rc == -signal.SIGXFSZ:
+        return "too_large"
+    low = stderr.lower()
+    if ("bad_alloc" in low or "memoryerror" in low or "out of memory" in low or "cannot allocate" in low
+            or rc == -signal.SIGABRT):
+        return "too_large"
+    if "password" in low or "encrypt" in low or rc == 3:   # pdftotext: 3 = permission error
+        return "encrypted"
+    return "malformed"
+
+
+# --------------------------------------------------------------------------- PDF
+
+def _pdf_pages(body: bytes, lim: _Limits) -> int | None:
+    """Page count from pdfinfo (only asked for PDFs longer than max_pages)."""
+    rc, out, _err = _run_tool([TOOLS["pdfinfo"], "/dev/stdin"], body, lim)
+    m = re.search(r"^Pages:\s+(\d+)", out.decode("utf-8", "replace"), re.M) if rc == 0 else None
+    return int(m.group(1)) if m else None
+
+
+def _extract_pdf(body: bytes, lim: _Limits, *, max_pages: int) -> ExtractResult:
+    # One page more than allowed: its page break tells a too-long PDF without asking pdfinfo.
+    argv = [TOOLS["pdftotext"], "-enc", "UTF-8", "-f", "1", "-l", str(max_pages + 1), "/dev/stdin", "-"]
+    started = time.monotonic()
+    rc, out, err = _run_tool(argv, body, lim)
+    if rc is None:
+        return ExtractResult("timeout", detail=f"extraction took longer than {lim.timeout_s} s")
+    encrypted = b"/Encrypt" in body
+    raw = out.decode("utf-8", "replace")
+    if rc != 0:
+        status = _died_of(rc, err)
+        if status == "malformed" and encrypted:
+            status = "encrypted"
+        if status == "too_large" and rc == -signal.SIGXFSZ and raw.strip():
+            return ExtractResult("too_large", normalise(raw)[: lim.max_chars], None,
+                                 f"more than {lim.fsize} bytes of text")
+        return ExtractResult(status, detail=f"pdftotext rc {rc}: {err.strip()[-300:]}")
+    breaks = raw.count("\f")
+    pages: int | None = breaks or None
+    too_many = breaks > max_pages
+    if too_many:
+        cut = -1
+        for _ in range(max_pages):
+            cut = raw.index("\f", cut + 1)
+        raw = raw[: cut + 1]
+        left = lim.timeout_s - (time.monotonic() - started)
+        pages = _pdf_pages(body, _Limits(max(1.0, left), lim.mem_mb, lim.max_chars)) or breaks
+    text = normalise(raw)[: lim.max_chars]
+    if not text.strip():
+        return ExtractResult("encrypted" if encrypted else "no_text", None, pages)
+    if too_many:
+        return ExtractResult("too_large", text, pages, f"{pages} pages; text of the first {max_pages} kept")
+    return ExtractResult("ok", text, pages)
+
+
+# --------------------------------------------------------------------------- DOCX / XLSX worker pool
+
+class _Worker:
+    """One ``crawler.extract_worker --serve`` process: JSON header line + body in, JSON line out."""
+
+    def __init__(self, mem_mb: int):
+        self.mem_mb = mem_mb
+        self.jobs = 0
+        self.owner = os.getpid()
+        argv = [sys.executable, "-m", "crawler.extract_worker", "--serve", "--mem-mb", str(mem_mb)]
+        env = dict(_ENV, PYTHONPATH=str(REPO_ROOT), PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, cwd="/", env=env, start_new_session=True,
+                                     shell=False, close_fds=True)
+        self._buf = b""
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            _kill_group(self.proc)
+        self.close_pipes()
+
+    def close_pipes(self) -> None:
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def ask(self, kind: str, body: bytes, lim: _Limits) -> dict | None:
+        """The worker's answer; None when it died or overran (it is then killed); raises TimeoutError."""
+        header = {"kind": kind, "size": len(body), "cpu_s": lim.cpu_s, "wall_s": lim.wall_s,
+                  "max_chars": lim.max_chars}
+        deadline = time.monotonic() + lim.timeout_s
+        try:
+            self.proc.stdin.write(json.dumps(header).encode() + b"\n")
+            self.proc.stdin.write(body)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            return None
+        self.jobs += 1
+        fd = self.proc.stdout.fileno()
+        chunks: list[bytes] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            if b"\n" in chunk:
+                break
+        line, _, rest = b"".join(chunks).partition(b"\n")
+        if rest:   # never happens with a well-behaved worker: do not trust it further
+            raise ValueError("worker wrote more than one answer")
+        return json.loads(line.decode("utf-8"))
+
+
+class _Pool:
+    """Idle DOCX/XLSX workers by memory limit; at most one per concurrent extraction is ever made."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle: dict[int, list[_Worker]] = {}
+
+    def _take(self, mem_mb: int) -> _Worker:
+        with self._lock:
+            idle = self._idle.get(mem_mb) or []
+            while idle:
+                worker = idle.pop()
+                if worker.owner == os.getpid() and worker.proc.poll() is None:
+                    return worker
+                worker.kill()
+        return _Worker(mem_mb)
+
+    def _give_back(self, worker: _Worker) -> None:
+        if worker.jobs >= WORKER_MAX_JOBS or worker.proc.poll() is not None:
+            worker.kill()
+            return
+        with self._lock:
+            self._idle.setdefault(worker.mem_mb, []).append(worker)
+
+    def run(self, kind: str, body: bytes, lim: _Limits) -> ExtractResult:
+        worker = self._take(lim.mem_mb)
+        try:
+            answer = worker.ask(kind, body, lim)
+        except TimeoutError:
+            worker.kill()
+            return ExtractResult("timeout", detail=f"extraction took longer than {lim.timeout_s} s")
+        except (ValueError, UnicodeDecodeError) as exc:
+            worker.kill()
+            return ExtractResult("malformed", detail=f"worker output unreadable: {exc}")
+        except BaseException:
+            worker.kill()
+            raise
+        if answer is None:   # the worker died on this document
+            worker.kill()
+            rc = worker.proc.returncode
+            if rc in (-signal.SIGXCPU, -signal.SIGKILL):
+                return ExtractResult("timeout", detail=f"worker killed (rc {rc})")
+            status = "too_large" if rc == -signal.SIGABRT else "malformed"
+            return ExtractResult(status, detail=f"worker rc {rc}")
+        if answer.pop("recycle", False):
+            worker.kill()
+        else:
+            self._give_back(worker)
+        status = answer.get("status") if answer.get("status") in STATUSES else "malformed"
+        return ExtractResult(status, answer.get("text"), answer.get("pages"), answer.get("detail") or "")
+
+    def shutdown(self) -> None:
+        with self._lock:
+            workers = [w for ws in self._idle.values() for w in ws]
+            self._idle.clear()
+        for worker in workers:
+            if worker.owner == os.getpid():
+                worker.kill()
+            else:
+                worker.close_pipes()
+
+    def forget(self) -> None:
+        """In a forked child: drop the parent's workers without touching them (their pipes only)."""
+        self._lock = threading.Lock()
+        for ws in self._idle.values():
+            for worker in ws:
+                worker.close_pipes()
+        self._idle = {}
+
+
+_POOL = _Pool()
+
+
+def shutdown_workers() -> None:
+    """Stop the idle DOCX/XLSX workers (also done at exit; they stop by themselves if the process dies)."""
+    _POOL.shutdown()
+
+
+atexit.register(shutdown_workers)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.forget)
 
 
 # --------------------------------------------------------------------------- HTML charset repair

@@ -1,39 +1,37 @@
-"""Subprocess side of document text extraction (see crawler/extract.py).
+"""Worker side of DOCX/XLSX text extraction (see crawler/extract.py).
 
-Run as ``python -m crawler.extract_worker --kind pdf --mem-mb 512 --cpu-s 21 ... FILE``.
-It first lowers its own limits (address space, CPU time, file size, no core dumps), so
-everything it starts (pdfinfo, pdftotext) inherits them, then prints one JSON object
-``{"status", "text", "pages", "detail"}`` on stdout. The parent enforces the wall-clock
-timeout by killing the whole process group. No shell is ever involved: tools get argv
-lists, and the file name is one the parent generated.
+``python -m crawler.extract_worker --serve --mem-mb 512`` is a long-lived worker that the crawler
+keeps in a small pool. At start it lowers its own limits (address space, file size, no core
+dumps) and imports its parsers once. Then, per document, it reads one JSON header line
+``{"kind", "size", "cpu_s", "wall_s", "max_chars"}`` and ``size`` bytes of body from stdin, sets
+its CPU limit to what it has used so far plus ``cpu_s`` and an alarm of ``wall_s`` seconds
+(after which it kills its whole process group: it leads its own session), and answers with one
+JSON line ``{"status", "text", "pages", "detail"[, "recycle"]}`` on stdout. The caller enforces
+the wall-clock ``timeout_s`` by killing the worker's process group and starting another one.
+EOF on stdin (the caller ended or was killed) ends the worker. No file and no shell is involved:
+the bytes are parsed from memory.
+
+``python -m crawler.extract_worker --kind docx FILE`` extracts one local file (for debugging).
+PDFs do not come here: the caller runs pdftotext directly (fewer processes per document).
 """
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
 import resource
 import signal
-import subprocess
 import sys
 import unicodedata
 import zipfile
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _ZIP_RATIO_MAX = 200          # uncompressed/compressed; above this a member is a bomb
-_PAGES_RE = re.compile(r"^Pages:\s+(\d+)", re.M)
-_ENCRYPTED_RE = re.compile(r"^Encrypted:\s+yes", re.M)
-
-
-def _limit(mem_mb: int, cpu_s: int, fsize_mb: int) -> None:
-    mem = mem_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    fsize = fsize_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+_DOCX_PART = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+MAX_UNZIPPED = 200_000_000
+MAX_CELLS = 500_000
 
 
 def normalise(text: str) -> str:
@@ -46,45 +44,22 @@ def _result(status: str, text: str | None = None, pages: int | None = None, deta
     return {"status": status, "text": text, "pages": pages, "detail": detail[:500]}
 
 
-def _died_of(rc: int, stderr: str) -> str:
-    """Status for a tool that failed: killed by a limit, out of memory, or a bad file."""
-    if rc in (-signal.SIGXCPU, -signal.SIGKILL):
-        return "timeout"
-    low = stderr.lower()
-    if "bad_alloc" in low or "memoryerror" in low or "out of memory" in low or "cannot allocate" in low or rc == -signal.SIGABRT:
-        return "too_large"
-    if "password" in low or "encrypt" in low:
-        return "encrypted"
-    return "malformed"
+def _limit(mem_mb: int, fsize_mb: int) -> None:
+    mem = mem_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    fsize = fsize_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _run(argv: list[str], max_out: int) -> tuple[int, bytes, str]:
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, shell=False, check=False)
-    return proc.returncode, proc.stdout[:max_out], proc.stderr.decode("utf-8", "replace")[-2000:]
-
-
-def extract_pdf(path: str, args) -> dict:
-    rc, out, err = _run([args.pdfinfo, path], 1 << 20)
-    info = out.decode("utf-8", "replace")
-    if rc != 0:
-        return _result(_died_of(rc, err), detail=err.strip())
-    m = _PAGES_RE.search(info)
-    pages = int(m.group(1)) if m else None
-    encrypted = bool(_ENCRYPTED_RE.search(info))
-    last = min(pages or args.max_pages, args.max_pages)
-    rc, out, err = _run([args.pdftotext, "-enc", "UTF-8", "-q", "-f", "1", "-l", str(last), path, "-"],
-                        args.max_chars * 4)
-    if rc != 0:
-        status = _died_of(rc, err)
-        if encrypted and status == "malformed":
-            status = "encrypted"
-        return _result(status, pages=pages, detail=err.strip())
-    text = normalise(out.decode("utf-8", "replace"))[: args.max_chars]
-    if not text.strip():
-        return _result("encrypted" if encrypted else "no_text", pages=pages)
-    if pages is not None and pages > args.max_pages:
-        return _result("too_large", text, pages, f"{pages} pages; text of the first {args.max_pages} kept")
-    return _result("ok", text, pages)
+def _cpu_limit(cpu_s: int) -> None:
+    """This document may use ``cpu_s`` more CPU seconds (RLIMIT_CPU counts the process's whole life)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + max(1, cpu_s) + 1
+    _cur_soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _check_zip(zf: zipfile.ZipFile, max_unzipped: int) -> str | None:
@@ -104,14 +79,14 @@ def _xml_parser():
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
-def extract_docx(path: str, args) -> dict:
+def extract_docx(source, max_chars: int, max_unzipped: int = MAX_UNZIPPED) -> dict:
     from lxml import etree
 
-    with zipfile.ZipFile(path) as zf:
-        bomb = _check_zip(zf, args.max_unzipped)
+    with zipfile.ZipFile(source) as zf:
+        bomb = _check_zip(zf, max_unzipped)
         if bomb:
             return _result("too_large", detail=bomb)
-        names = [n for n in zf.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
+        names = [n for n in zf.namelist() if _DOCX_PART.fullmatch(n)]
         if "word/document.xml" not in names:
             return _result("malformed", detail="no word/document.xml")
         names.sort(key=lambda n: n != "word/document.xml")
@@ -123,18 +98,20 @@ def extract_docx(path: str, args) -> dict:
                                for el in para.iter(f"{W_NS}t", f"{W_NS}tab", f"{W_NS}br"))
                 if line.strip():
                     parts.append(line)
-    text = normalise("\n".join(parts))[: args.max_chars]
+    text = normalise("\n".join(parts))[:max_chars]
     return _result("ok" if text.strip() else "no_text", text or None)
 
 
-def extract_xlsx(path: str, args) -> dict:
+def extract_xlsx(source, max_chars: int, max_unzipped: int = MAX_UNZIPPED, max_cells: int = MAX_CELLS) -> dict:
     import openpyxl
 
-    with zipfile.ZipFile(path) as zf:
-        bomb = _check_zip(zf, args.max_unzipped)
+    with zipfile.ZipFile(source) as zf:
+        bomb = _check_zip(zf, max_unzipped)
         if bomb:
             return _result("too_large", detail=bomb)
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    if hasattr(source, "seek"):
+        source.seek(0)
+    wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
     lines: list[str] = []
     cells = 0
     try:
@@ -145,75 +122,100 @@ def extract_xlsx(path: str, args) -> dict:
                 cells += len(row)
                 if values:
                     lines.append(" | ".join(values))
-                if cells > args.max_cells:
-                    text = normalise("\n".join(lines))[: args.max_chars]
-                    return _result("too_large", text, len(wb.worksheets), f"more than {args.max_cells} cells")
+                if cells > max_cells:
+                    text = normalise("\n".join(lines))[:max_chars]
+                    return _result("too_large", text, len(wb.worksheets), f"more than {max_cells} cells")
     finally:
         wb.close()
-    text = normalise("\n".join(lines))[: args.max_chars]
+    text = normalise("\n".join(lines))[:max_chars]
     return _result("ok" if text.strip() else "no_text", text or None, len(wb.worksheets))
 
 
-def _cleanup(path: str) -> None:
-    """Remove the private temporary directory the parent made for this document."""
-    import shutil
+def extract(kind: str, source, max_chars: int) -> dict:
+    """One document, every failure turned into a status (``recycle`` asks for a fresh worker)."""
+    try:
+        if kind == "docx":
+            return extract_docx(source, max_chars)
+        if kind == "xlsx":
+            return extract_xlsx(source, max_chars)
+        return _result("unsupported", detail=f"kind {kind}")
+    except MemoryError:
+        return dict(_result("too_large", detail="memory limit reached"), recycle=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        return _result("malformed", detail=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - any parser crash on hostile input is a bad file
+        status = "encrypted" if "encrypt" in str(exc).lower() else "malformed"
+        return _result(status, detail=f"{type(exc).__name__}: {exc}")
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.basename(folder).startswith("oit-extract-"):
-        shutil.rmtree(folder, ignore_errors=True)
+
+def _read_exactly(stream, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def serve(mem_mb: int) -> int:
+    import warnings
+
+    warnings.simplefilter("ignore")   # openpyxl warns about odd workbooks; nobody reads stderr
+    _limit(mem_mb, fsize_mb=64)
+    import lxml.etree  # noqa: F401 - parsers imported once, not per document
+    import openpyxl  # noqa: F401
+
+    def _expire(_signum, _frame):
+        # The document overran its wall clock and nobody killed us (the caller may be dead).
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    signal.signal(signal.SIGALRM, _expire)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        line = stdin.readline(4096)
+        if not line:
+            return 0          # the caller closed the pipe or died
+        try:
+            header = json.loads(line)
+            size = int(header["size"])
+        except (ValueError, KeyError, TypeError):
+            return 2
+        body = _read_exactly(stdin, size)
+        if body is None:
+            return 0
+        _cpu_limit(int(header.get("cpu_s", 21)))
+        signal.alarm(max(1, int(header.get("wall_s", 25))))
+        result = extract(str(header.get("kind")), io.BytesIO(body), int(header.get("max_chars", 2_000_000)))
+        del body
+        try:
+            stdout.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
+            stdout.flush()
+        except (BrokenPipeError, OSError):
+            return 0
+        finally:
+            signal.alarm(0)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="crawler.extract_worker")
-    p.add_argument("--kind", required=True, choices=["pdf", "docx", "xlsx"])
+    p.add_argument("--serve", action="store_true", help="answer documents from stdin until EOF")
     p.add_argument("--mem-mb", type=int, default=512)
-    p.add_argument("--cpu-s", type=int, default=21)
-    p.add_argument("--max-pages", type=int, default=500)
+    p.add_argument("--kind", choices=["docx", "xlsx"])
     p.add_argument("--max-chars", type=int, default=2_000_000)
-    p.add_argument("--max-cells", type=int, default=500_000)
-    p.add_argument("--max-unzipped", type=int, default=200_000_000)
-    p.add_argument("--pdfinfo", default="pdfinfo")
-    p.add_argument("--pdftotext", default="pdftotext")
-    p.add_argument("path")
-    p.add_argument("--wall-s", type=int, default=0, help="kill the whole process group after this many seconds")
+    p.add_argument("path", nargs="?")
     args = p.parse_args(argv)
-    parent = os.getppid()
-    _limit(args.mem_mb, args.cpu_s, fsize_mb=max(64, args.max_chars * 4 // (1 << 20) + 1))
-    if args.wall_s > 0:
-        # Self-destruct even if the parent died (kill -9 of the crawler): the worker leads its own
-        # process group, so this takes pdftotext with it, and the temporary directory is removed.
-        def _expire(_signum, _frame):
-            _cleanup(args.path)
-            os.killpg(os.getpgrp(), signal.SIGKILL)
-
-        signal.signal(signal.SIGALRM, _expire)
-        signal.alarm(args.wall_s)
-    try:
-        if args.kind == "pdf":
-            result = extract_pdf(args.path, args)
-        elif args.kind == "docx":
-            result = extract_docx(args.path, args)
-        else:
-            result = extract_xlsx(args.path, args)
-    except MemoryError:
-        result = _result("too_large", detail="memory limit reached")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
-        result = _result("malformed", detail=f"{type(exc).__name__}: {exc}")
-    except Exception as exc:  # noqa: BLE001 - any parser crash on hostile input is a bad file
-        name = type(exc).__name__
-        status = "encrypted" if "encrypt" in str(exc).lower() else "malformed"
-        result = _result(status, detail=f"{name}: {exc}")
-    try:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _cleanup(args.path)  # the caller is gone (killed): nobody else will remove the file
-        os._exit(0)
-    if os.getppid() != parent:
-        _cleanup(args.path)  # re-parented: the caller died while we worked
+    if args.serve:
+        return serve(args.mem_mb)
+    if not args.kind or not args.path:
+        p.error("--kind and a file are needed without --serve")
+    _limit(args.mem_mb, fsize_mb=64)
+    with open(args.path, "rb") as fh:
+        result = extract(args.kind, io.BytesIO(fh.read()), args.max_chars)
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     sys.exit(main())

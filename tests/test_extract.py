@@ -174,29 +174,134 @@ def test_repair_encoding_for_wrong_or_missing_charset():
     assert repair_encoding("<p>café crème</p>".encode("cp1252"), "cp1252") is None
 
 
-def test_extraction_orphaned_by_a_killed_crawler_cleans_itself_up(tmp_path):
-    """kill -9 of the caller: the worker and pdftotext still die (wall alarm) and the temp dir goes."""
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (walks /proc's parent links)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat_line = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat_line.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    out = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.add(pid)
+    return out
+
+
+@pytest.mark.parametrize("hang", ["cpu", "sleep"])
+def test_extraction_orphaned_by_a_killed_crawler_cleans_itself_up(tmp_path, hang):
+    """kill -9 of the caller mid-extraction: the tool dies anyway (its own timer) and leaves no file.
+
+    ``cpu``: pdftotext churning on a PDF "billion laughs"; ``sleep``: a stand-in tool that blocks
+    without using CPU, so only the wall-clock self-destruct (timeout_s + 5 s) can end it.
+    """
     import signal
     import subprocess
     import sys
 
-    code = ("from crawler.extract import extract_document\n"
-            "from oitsim.faults import hang_pdf\n"
+    marker = tmp_path / "still-running"
+    tool = tmp_path / "sleepy-pdftotext"
+    tool.write_text(f"#!/bin/sh\nsleep 60\ntouch {marker}\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    code = ("import sys\n"
+            "from crawler import extract\n"
+            "from oitsim.faults import hang_pdf, text_pdf\n"
+            f"if {hang!r} == 'sleep': extract.TOOLS['pdftotext'] = {str(tool)!r}\n"
             "print('start', flush=True)\n"
-            "extract_document(hang_pdf(), 'pdf', timeout_s=1)\n")
-    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(Path(extract.__file__).resolve().parent.parent))
+            "extract.extract_document(hang_pdf() if {hang!r} == 'cpu' else text_pdf(['x']), 'pdf', timeout_s=3)\n"
+            .replace("{hang!r}", repr(hang)))
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONPATH=str(Path(extract.__file__).resolve().parent.parent))
     caller = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
     assert caller.stdout.readline().strip() == "start"
-    for _ in range(100):  # until the worker has made its private directory
-        if list(tmp_path.glob("oit-extract-*")):
+    tools: set[int] = set()
+    for _ in range(100):  # until the tool runs
+        tools = _descendants(caller.pid)
+        if tools:
             break
         time.sleep(0.05)
+    assert tools, "no extraction process was started"
+    time.sleep(0.3)
+    tools = _descendants(caller.pid)
     caller.send_signal(signal.SIGKILL)
     caller.wait(timeout=10)
-    for _ in range(300):  # bounded wait: the worker's own alarm fires after timeout_s + 5 s
-        alive = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
-        if not alive and not list(tmp_path.glob("oit-extract-*")):
-            break
+    started = time.monotonic()
+    while _alive(tools) and time.monotonic() - started < 20:
         time.sleep(0.1)
-    assert not alive, "extraction processes outlived their killed caller"
-    assert not list(tmp_path.glob("oit-extract-*"))
+    assert not _alive(tools), "extraction processes outlived their killed caller"
+    # the caller asked for 3 s: they went at their own CPU limit (4 s) or self-destruct (3 + 5 s) at the latest
+    assert not marker.exists()
+    assert os.listdir(tmpdir) == []
+
+
+def test_docx_xlsx_workers_are_reused_and_replaced_after_a_timeout():
+    from oitsim.docs import docx_bytes, xlsx_bytes
+
+    extract.shutdown_workers()
+    first = extract_document(docx_bytes("one", ["a"]), "docx")
+    second = extract_document(xlsx_bytes("two", ["h"], [["b"]]), "xlsx")
+    assert first.status == second.status == "ok"
+    idle = [w for ws in extract._POOL._idle.values() for w in ws]
+    assert len(idle) == 1 and idle[0].jobs == 2, "one worker served both documents"
+    pid = idle[0].proc.pid
+    big = xlsx_bytes("big", ["h"] * 20, [[f"cell {i} {j}" for j in range(20)] for i in range(20000)])
+    res = extract_document(big, "xlsx", timeout_s=0.2)
+    assert res.status == "timeout"
+    time.sleep(0.2)
+    assert not _alive({pid}), "the overrunning worker was killed"
+    again = extract_document(docx_bytes("three", ["c"]), "docx")
+    assert again.status == "ok" and "three" in again.text
+    extract.shutdown_workers()
+    assert extract._POOL._idle == {}
+
+
+def test_docx_worker_ends_when_its_caller_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    code = ("from crawler import extract\n"
+            "from oitsim.docs import docx_bytes\n"
+            "print(extract.extract_document(docx_bytes('t', ['x']), 'docx').status, flush=True)\n"
+            "import time; time.sleep(60)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(extract.__file__).resolve().parent.parent))
+    caller = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    assert caller.stdout.readline().strip() == "ok"
+    workers = _descendants(caller.pid)
+    assert workers
+    caller.send_signal(signal.SIGKILL)
+    caller.wait(timeout=10)
+    started = time.monotonic()
+    while _alive(workers) and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    assert not _alive(workers), "an idle worker outlived its killed caller"
+
+
+def test_pdf_tool_runs_under_its_limits(tmp_path, monkeypatch):
+    # A stand-in pdftotext that prints its own limits: memory, CPU, file size, no core dumps.
+    tool = tmp_path / "limits-pdftotext"
+    tool.write_text("#!/bin/sh\nulimit -v; ulimit -t; ulimit -f; ulimit -c; cat /proc/self/stat | cut -d' ' -f6\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setitem(extract.TOOLS, "pdftotext", str(tool))
+    res = extract_document(text_pdf(["x"]), "pdf", mem_mb=300, timeout_s=7)
+    mem_kb, cpu_s, fsize_blocks, core, session = res.text.split()
+    assert int(mem_kb) == 300 * 1024
+    assert int(cpu_s) == 8
+    assert fsize_blocks != "unlimited" and core == "0"
+    assert int(session) != os.getsid(0), "the tool runs in its own session (process group)"
