@@ -11,7 +11,7 @@ extractor-hanging file must end as a named status, never as a stalled or crashed
   more than ``max_pages`` pages (for the page count); otherwise pages are counted from
   pdftotext's page breaks and encrypted/malformed are told apart by its exit status and stderr.
 * DOCX/XLSX are parsed by a small pool of long-lived ``python -m crawler.extract_worker --serve``
-  processes (one per concurrent extraction at most), each with the same address-space limit, a
+  processes (``OFFICE_WORKERS``, one by default), each with the same address-space limit, a
   per-document CPU limit and a self-destruct alarm; a worker that overruns ``timeout_s`` is killed
   with its process group and replaced. A worker exits when the crawler goes away (EOF on stdin).
 
@@ -63,6 +63,9 @@ _SLOTS = threading.BoundedSemaphore(2)
 SELF_DESTRUCT_GRACE_S = 5
 #: A DOCX/XLSX worker is replaced after this many documents (bounds leaks and CPU-limit drift).
 WORKER_MAX_JOBS = 200
+#: DOCX/XLSX workers alive at once (per memory limit). Office files are about one document in eight
+#: and take milliseconds once the worker runs; each worker costs ~1 s of CPU to start and ~60 MB.
+OFFICE_WORKERS = 1
 _ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
@@ -399,11 +402,12 @@ class _Worker:
 
 
 class _Pool:
-    """Idle DOCX/XLSX workers by memory limit; at most one per concurrent extraction is ever made."""
+    """Idle DOCX/XLSX workers by memory limit; at most OFFICE_WORKERS busy at once (others wait)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._idle: dict[int, list[_Worker]] = {}
+        self._busy = threading.BoundedSemaphore(OFFICE_WORKERS)
 
     def _take(self, mem_mb: int) -> _Worker:
         with self._lock:
@@ -423,6 +427,10 @@ class _Pool:
             self._idle.setdefault(worker.mem_mb, []).append(worker)
 
     def run(self, kind: str, body: bytes, lim: _Limits) -> ExtractResult:
+        with self._busy:
+            return self._run(kind, body, lim)
+
+    def _run(self, kind: str, body: bytes, lim: _Limits) -> ExtractResult:
         worker = self._take(lim.mem_mb)
         try:
             answer = worker.ask(kind, body, lim)
@@ -462,6 +470,7 @@ class _Pool:
     def forget(self) -> None:
         """In a forked child: drop the parent's workers without touching them (their pipes only)."""
         self._lock = threading.Lock()
+        self._busy = threading.BoundedSemaphore(OFFICE_WORKERS)
         for ws in self._idle.values():
             for worker in ws:
                 worker.close_pipes()

@@ -305,3 +305,18 @@ def test_pdf_tool_runs_under_its_limits(tmp_path, monkeypatch):
     assert int(cpu_s) == 8
     assert fsize_blocks != "unlimited" and core == "0"
     assert int(session) != os.getsid(0), "the tool runs in its own session (process group)"
+
+
+def test_office_documents_in_parallel_share_the_worker_pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from oitsim.docs import docx_bytes
+
+    extract.shutdown_workers()
+    bodies = [docx_bytes(f"doc {i}", [THAI_LINES[0]]) for i in range(6)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: extract_document(b, "docx"), bodies))
+    assert [r.status for r in results] == ["ok"] * 6
+    assert all(f"doc {i}" in r.text and THAI_LINES[0] in r.text for i, r in enumerate(results))
+    assert sum(len(ws) for ws in extract._POOL._idle.values()) <= extract.OFFICE_WORKERS
+    extract.shutdown_workers()
