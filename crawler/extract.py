@@ -264,8 +264,11 @@ def _run_tool(argv: list[str], body: bytes, lim: _Limits) -> tuple[int | None, b
     fd_out = _anon_file()
     fd_err = _anon_file()
     try:
-        proc = subprocess.Popen(argv, stdin=fd_in, stdout=fd_out, stderr=fd_err, cwd="/", env=_ENV,
-                                start_new_session=True, shell=False, close_fds=True, preexec_fn=preexec)
+        try:
+            proc = subprocess.Popen(argv, stdin=fd_in, stdout=fd_out, stderr=fd_err, cwd="/", env=_ENV,
+                                    start_new_session=True, shell=False, close_fds=True, preexec_fn=preexec)
+        except OSError as exc:   # the tool (or a wrapper) is missing: not the document's fault, but no crash
+            return 127, b"", f"cannot run {argv[0]}: {exc}"
         try:
             done = _wait(proc, lim.timeout_s)
         finally:
