@@ -37,13 +37,19 @@ def render_table(report: SiteReport, site: str, console=None, width: int | None 
     out = Console(file=buf, width=width or 160, force_terminal=False, color_system=None)
     out.print(table)
     counts = report.counts()
-    out.print(ui["site_status"].format(status=report.site_status))
-    out.print(ui["summary"].format(passed=counts["pass"], total=len(report.items), score=report.score))
+    if counts["unknown"] == len(report.items):
+        # Nothing could be fetched: a score of 0 would read as non-compliance.
+        summary = ui["summary_unreachable"].format(status=report.site_status)
+    else:
+        summary = ui["summary"].format(passed=counts["pass"], total=len(report.items), score=report.score)
+    footer = [ui["site_status"].format(status=report.site_status), summary]
+    for line in footer:
+        out.print(line)
     text = buf.getvalue()
     if console is not None:
         console.print(table)
-        console.print(ui["site_status"].format(status=report.site_status))
-        console.print(ui["summary"].format(passed=counts["pass"], total=len(report.items), score=report.score))
+        for line in footer:
+            console.print(line)
     return text
 
 
