@@ -6,7 +6,6 @@ Collects and ranks; judges nothing (the checks do).
 """
 from __future__ import annotations
 
-import os.path
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -19,6 +18,22 @@ from checks.thai import contains_any, lexicon, normalise, squash, year_evidence
 MAX_CANDIDATES = 8
 HUB_MIN_ITEMS = 6          # a page linking to this many different items is a hub/listing page
 _LEADING_NUMBER = re.compile(r"^\s*(?:[a-z]{1,3}\s*[-.]?\s*\d+|\d+(?:\.\d+)*)\s*[.):\-]?\s*", re.I)
+
+
+def _prefix_len(a: str, b: str) -> int:
+    """len(os.path.commonprefix([a, b])), by bisection on slice comparisons (done in C) rather
+    than a Python loop over every character of two long page texts."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n           # a[:lo] == b[:lo]; a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _host(url: str | None) -> str:
@@ -117,6 +132,9 @@ class SiteIndex:
         self._slug_cache: dict[str, tuple[str, set[str]]] = {}
         self._onsite_cache: dict[str, bool] = {}
         self._nc_cache: dict[str, bool] = {}
+        self._title_cache: dict[tuple, str] = {}
+        self._generic_cache: dict[tuple, bool] = {}
+        self._best_cache: dict[str, tuple[frozenset, int]] = {}
 
     # ---------------------------------------------------------------- text
     def is_onsite(self, url: str | None) -> bool:
@@ -145,8 +163,8 @@ class SiteIndex:
         refs = [r for r in (home, other) if r and r is not text and r != text] or []
         pre = suf = 0
         for ref in refs:
-            p = len(os.path.commonprefix([text, ref]))
-            s = len(os.path.commonprefix([text[::-1], ref[::-1]]))
+            p = _prefix_len(text, ref)
+            s = _prefix_len(text[::-1], ref[::-1])
             if p + s > len(text):
                 s = max(0, len(text) - p)
             pre, suf = max(pre, p), max(suf, s)
@@ -160,11 +178,18 @@ class SiteIndex:
 
     def title_text(self, page: Page) -> str:
         """Page title without the part shared with the home page title (site name)."""
+        key = (page.url, page.title)
+        hit = self._title_cache.get(key)
+        if hit is None:
+            hit = self._title_cache[key] = self._title_text(page)
+        return hit
+
+    def _title_text(self, page: Page) -> str:
         t = page.title or ""
         if self.home is not None and self.home.title and page.url != self.home.url:
             h = self.home.title
-            p = len(os.path.commonprefix([t, h]))
-            s = len(os.path.commonprefix([t[::-1], h[::-1]]))
+            p = _prefix_len(t, h)
+            s = _prefix_len(t[::-1], h[::-1])
             if p + s < len(t):
                 t = t[p:len(t) - s]
             elif p or s:
@@ -205,11 +230,26 @@ class SiteIndex:
         return out
 
     def best_item(self, text: str) -> tuple[set[str], int]:
-        m = self.label_matches(text)
-        if not m:
-            return set(), 0
-        top = max(m.values())
-        return {c for c, v in m.items() if v == top}, top
+        hit = self._best_cache.get(text)
+        if hit is None:
+            m = self.label_matches(text)
+            if not m:
+                hit = (frozenset(), 0)
+            else:
+                top = max(m.values())
+                hit = (frozenset(c for c, v in m.items() if v == top), top)
+            self._best_cache[text] = hit
+        return set(hit[0]), hit[1]
+
+    @cached_property
+    def title_items(self) -> list[tuple[Page, frozenset]]:
+        """(page, items its own title names best) for every page fetched with a 2xx status, in crawl order."""
+        out = []
+        for p in self.ev.pages:
+            if 200 <= p.status < 300:
+                self.best_item(self.title_text(p))
+                out.append((p, self._best_cache[self.title_text(p)][0]))
+        return out
 
     @cached_property
     def hub_pages(self) -> dict[str, int]:
@@ -229,6 +269,13 @@ class SiteIndex:
     def is_generic(self, page: Page, code: str | None = None) -> bool:
         """The home page, or a hub/listing page - unless the page's own title or opening line
         names item `code` (a topic page with a sidebar listing every topic is still that topic)."""
+        key = (page.url, page.title, code)
+        hit = self._generic_cache.get(key)
+        if hit is None:
+            hit = self._generic_cache[key] = self._is_generic(page, code)
+        return hit
+
+    def _is_generic(self, page: Page, code: str | None) -> bool:
         home_url = self.home.url if self.home else None
         if page.url != home_url and page.url not in self.hub_pages:
             return False
@@ -321,7 +368,7 @@ def code_in(text: str, catalog: Catalog) -> list[str]:
     key = (catalog.year, text)
     hit = _CODE_CACHE.get(key)
     if hit is None:
-        valid = _numbers(catalog)
+        valid = _numbers_of(catalog)
         hit = [valid[int(m.group(1))] for m in _code_re().finditer(normalise(text)) if int(m.group(1)) in valid]
         if len(_CODE_CACHE) > 200_000:
             _CODE_CACHE.clear()
@@ -332,6 +379,19 @@ def code_in(text: str, catalog: Catalog) -> list[str]:
 @lru_cache(maxsize=16)
 def _numbers(catalog: Catalog) -> dict[int, str]:
     return {it.number: it.code for it in catalog.items}
+
+
+_NUMBERS_BY_ID: dict[int, tuple[Catalog, dict[int, str]]] = {}
+
+
+def _numbers_of(catalog: Catalog) -> dict[int, str]:
+    """_numbers() without hashing the whole catalog on every call (keyed by the object itself)."""
+    hit = _NUMBERS_BY_ID.get(id(catalog))
+    if hit is None or hit[0] is not catalog:
+        if len(_NUMBERS_BY_ID) > 16:
+            _NUMBERS_BY_ID.clear()
+        hit = _NUMBERS_BY_ID[id(catalog)] = (catalog, _numbers(catalog))
+    return hit[1]
 
 
 def _slug_text(url: str) -> str:
@@ -417,7 +477,7 @@ _NUMBERED = re.compile(r"^\s*(\d{1,2})\s*[.)]\s*\S")
 def _global_numbering(site: SiteIndex, year: int) -> dict[int, str]:
     """{id(link): code} for links numbered "N." on an ITA page of this year whose numbering runs
     through the catalog without restarting (so N is the item's O-number, not a per-group index)."""
-    valid = _numbers(site.catalog)
+    valid = _numbers_of(site.catalog)
     out: dict[int, str] = {}
     for src, links in site.links_from.items():
         if year not in site.hub_years.get(src, set()):
@@ -457,11 +517,8 @@ def find_candidates(site: SiteIndex, item: CatalogItem, year: int) -> list[Candi
             c.links.append(link)
     cands = list(rows.values())
     # 6. pages whose own title names the item (reached through sitemaps, JS menus...)
-    for p in site.ev.pages:
-        if not (200 <= p.status < 300) or site.is_generic(p, item.code):
-            continue
-        best, _ = site.best_item(site.title_text(p))
-        if item.code in best:
+    for p, best in site.title_items:
+        if item.code in best and not site.is_generic(p, item.code):
             cands.append(Candidate("title", 0.55, [], page=p, matched_text=site.title_text(p)))
     cands.sort(key=lambda c: -c.score)
     seen, out = set(), []

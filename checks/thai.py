@@ -60,22 +60,68 @@ def arabic_digits(text: str) -> str:
     return (text or "").translate(_THAI_DIGITS)
 
 
+# Quick tests: str.translate with a dict walks every character in Python-object space, which is
+# slow on long Thai texts; each table is applied only when the text holds one of its characters
+# (the result is the same: translate leaves a text without those characters unchanged).
+_HAS_PUA = re.compile("[\uf700-\uf71a]").search
+_HAS_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]").search
+_HAS_THAI_DIGIT = re.compile("[\u0e50-\u0e59]").search
+_HAS_DASH = re.compile("[\u2013\u2014\u2010\u2011\u2212]").search
+
+# normalise()/squash() are pure functions of the string and the same link texts, contexts and page
+# texts are normalised many times while one site is judged: memoised by the string (bounded).
+_NORM_CACHE: dict[str, str] = {}
+_SQUASH_CACHE: dict[str, str] = {}
+_CACHE_MAX_ENTRIES = 50_000
+_CACHE_MAX_CHARS = 20_000_000     # cached text held per cache, about; cleared when passed
+_cache_chars = [0, 0]
+
+
+def _normalise(text: str) -> str:
+    t = unicodedata.normalize("NFC", text)
+    if _HAS_PUA(t):
+        t = t.translate(_PUA)
+    if _HAS_ZERO_WIDTH(t):
+        t = t.translate(_ZERO_WIDTH)
+    t = t.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e4d \u0e32", "\u0e33")
+    if _HAS_THAI_DIGIT(t):
+        t = t.translate(_THAI_DIGITS)
+    if _HAS_DASH(t):
+        t = t.translate(_DASHES)
+    t = _O_FOR_ZERO.sub("0", t)
+    return _WS.sub(" ", t).strip().lower()
+
+
+def _remember(cache: dict, slot: int, text: str, value: str) -> str:
+    n = len(text) + len(value)
+    if len(cache) >= _CACHE_MAX_ENTRIES or _cache_chars[slot] + n > _CACHE_MAX_CHARS:
+        cache.clear()
+        _cache_chars[slot] = 0
+    cache[text] = value
+    _cache_chars[slot] += n
+    return value
+
+
 def normalise(text: str | None) -> str:
     """NFC, PUA marks fixed, nikhahit+aa -> sara am, zero-width removed, Thai digits to ASCII, dashes unified,
     whitespace collapsed, lower-case (Latin)."""
     if not text:
         return ""
-    t = unicodedata.normalize("NFC", text).translate(_PUA).translate(_ZERO_WIDTH)
-    t = t.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e4d \u0e32", "\u0e33")
-    t = arabic_digits(t).translate(_DASHES)
-    t = _O_FOR_ZERO.sub("0", t)
-    return _WS.sub(" ", t).strip().lower()
+    hit = _NORM_CACHE.get(text)
+    if hit is None:
+        hit = _remember(_NORM_CACHE, 0, text, _normalise(text))
+    return hit
 
 
 def squash(text: str | None) -> str:
     """Normalised text with every space removed: the form used for substring matching, so
     a label written with or without spaces matches, and "E - Service" matches "e-service"."""
-    return normalise(text).replace(" ", "")
+    if not text:
+        return ""
+    hit = _SQUASH_CACHE.get(text)
+    if hit is None:
+        hit = _remember(_SQUASH_CACHE, 1, text, normalise(text).replace(" ", ""))
+    return hit
 
 
 @lru_cache(maxsize=200_000)
