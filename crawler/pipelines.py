@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import DocumentEvidence, LinkEvidence, PageEvidence, SiteFinished, SiteStarted
+# the worker side lives in a module that imports neither Scrapy, Twisted nor pandas (fast worker start)
+from crawler.checkworker import check_stored_site, site_evidence  # noqa: F401 - site_evidence re-exported
 
 logger = logging.getLogger(__name__)
 
@@ -26,30 +28,6 @@ def load_check_site():
     except ImportError:
         return None
     return check_site
-
-
-_WORKER_STORES: dict = {}
-
-
-def site_evidence(store, run_id: int, item: "SiteFinished | dict"):
-    """The stored evidence of a site whose crawl just ended, with the site fields of `item`."""
-    fields = item if isinstance(item, dict) else {"status": item.status, "final_url": item.final_url,
-                                                  "platform": item.platform, "flags": list(item.flags)}
-    ev = store.load_evidence(run_id, fields.get("lao_id") or item.lao_id)
-    ev.status, ev.final_url, ev.platform, ev.flags = (fields["status"], fields["final_url"], fields["platform"],
-                                                      list(fields["flags"]))
-    return ev
-
-
-def check_stored_site(store_path: str, run_id: int, fields: dict, year: int, as_of):
-    """Load a finished site's evidence from the store and judge it (runs in a check worker process)."""
-    from checks.engine import check_site
-    from oitwatch.store import Store
-
-    store = _WORKER_STORES.get(store_path)
-    if store is None:
-        store = _WORKER_STORES[store_path] = Store(store_path)
-    return check_site(site_evidence(store, run_id, fields), year, as_of)
 
 
 class StorePipeline:

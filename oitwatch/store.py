@@ -16,11 +16,12 @@ import sqlite3
 import zlib
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from checks.evidence import Document, Link, Page, SiteEvidence
+
+if TYPE_CHECKING:      # pandas is imported by the DataFrame functions only: a check worker never needs it
+    import pandas as pd
 
 DB_NAME = "oitwatch.sqlite"
 RUN_KINDS = ("crawl", "check", "recheck", "nightly")
@@ -186,6 +187,8 @@ class Store:
         return out
 
     def runs_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.read_sql_query("SELECT run_id, kind, name, params, status, started_at, finished_at, source_run "
                                  "FROM runs ORDER BY run_id", self.db)
 
@@ -367,12 +370,16 @@ class Store:
                 (target_run, source_run))
 
     def results_frame(self, run_id: int) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.read_sql_query(
             f"SELECT {', '.join(RESULT_COLUMNS)} FROM results WHERE run_id=? ORDER BY lao_id, year, item_order, code",
             self.db, params=(run_id,))
 
     def sites_frame(self, run_id: int) -> pd.DataFrame:
         """One row per site of the run; page/document counts come from the run holding the evidence."""
+        import pandas as pd
+
         ev_run = self.evidence_run(run_id)
         df = pd.read_sql_query(
             "SELECT s.lao_id, s.status, s.final_url, s.platform, s.flags,"
