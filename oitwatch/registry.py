@@ -107,6 +107,15 @@ def _read_rows(path: Path, kind: str, columns: list[str], out: _Collector):
     """Yield (where, row) with stripped values after schema checks; header problems raise."""
     if not path.exists():
         raise InputError(f"{path}: file not found")
+    try:
+        yield from _read_rows_utf8(path, kind, columns, out)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8' in Excel") from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _read_rows_utf8(path: Path, kind: str, columns: list[str], out: _Collector):
     schema = _schema()[kind]
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)

@@ -81,17 +81,8 @@ PRIVATE_URLS = {"hex_loopback": "http://0x7f.1/"}
 #: Registry defects run through the CLI (exit code 2); the others are checked in-process
 #: (the CLI turns every InputError into exit 2, as the CLI cases show) to keep the suite fast.
 CLI_REGISTRIES = ("bad_url_row", "empty_required_field")
-#: Cases not handled yet (requested from their owners): non-strict xfail, XPASS once fixed.
-KNOWN_GAPS = {
-    "not_utf8": "registry: catch UnicodeDecodeError -> InputError naming the file (save as UTF-8)",
-    "binary_garbage": "registry: catch UnicodeDecodeError/csv.Error -> InputError naming the file",
-    "javascript_url": "oit check: 'javascript:alert(1)' becomes http://javascript:alert(1) and crashes (rc 1)",
-}
-
-
 def _param(case):
-    marks = [pytest.mark.xfail(reason=KNOWN_GAPS[case], strict=False)] if case in KNOWN_GAPS else []
-    return pytest.param(case, marks=marks, id=case)
+    return pytest.param(case, id=case)
 
 
 @pytest.fixture(scope="module")

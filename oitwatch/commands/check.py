@@ -8,6 +8,7 @@ Exit code 0 whenever the check ran (whatever the compliance result); 2 for bad i
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from urllib.parse import urlsplit
@@ -28,13 +29,23 @@ def add_arguments(p) -> None:
     p.add_argument("--max-pages", type=int, default=None, help="page budget of the crawl")
 
 
+_OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
+
+
 def parse_url(raw: str) -> str:
     u = (raw or "").strip()
+    bad = InputError(f"URL: not a website address: {raw!r} (expected http(s)://host/...)")
     if u and "://" not in u:
+        if _OTHER_SCHEME.match(u):     # javascript:, mailto:, data: ... (host:port stays allowed)
+            raise bad
         u = "http://" + u
     parts = urlsplit(u)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in u:
-        raise InputError(f"URL: not a website address: {raw!r} (expected http(s)://host/...)")
+        raise bad
+    try:
+        parts.port
+    except ValueError:
+        raise InputError(f"URL: bad port in {raw!r}") from None
     return u
 
 
