@@ -21,6 +21,14 @@ def _help() -> dict:
         return yaml.safe_load(fh)
 
 
+def action_help(command: str, action: str, fallback: str) -> str:
+    """English / Thai help of a sub-action (`<command>_<action>` in cli.yaml), else the fallback."""
+    entry = _help().get(f"{command}_{action}")
+    if isinstance(entry, dict) and entry.get("th"):
+        return f"{entry.get('en', fallback)} / {entry['th']}"
+    return fallback
+
+
 def build_parser() -> argparse.ArgumentParser:
     texts = _help()
     top = texts["oit"]

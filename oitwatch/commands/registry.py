@@ -18,12 +18,14 @@ from oitwatch.paths import DEFAULT_COVERAGE, DEFAULT_LAOS, DEFAULT_OFFICERS
 
 
 def add_arguments(parser):
+    from oitwatch.cli import action_help
+
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    v = sub.add_parser("validate", help="check the registry files and list every problem")
+    v = sub.add_parser("validate", help=action_help("registry", "validate", "check the registry files and list every problem"))
     v.add_argument("--laos", nargs="?", const=str(DEFAULT_LAOS), default=None, help="LAO registry CSV")
     v.add_argument("--coverage", nargs="?", const=str(DEFAULT_COVERAGE), default=None, help="tambon coverage CSV")
     v.add_argument("--officers", nargs="?", const=str(DEFAULT_OFFICERS), default=None, help="officer assignments CSV")
-    i = sub.add_parser("import", help="validate files, then copy them into the configuration")
+    i = sub.add_parser("import", help=action_help("registry", "import", "validate files, then copy them into the configuration"))
     i.add_argument("--laos", required=True, help="LAO registry CSV to import")
     i.add_argument("--coverage", default=None, help="tambon coverage CSV to import (else the current one is checked)")
     i.add_argument("--officers", default=None, help="officer assignments CSV to import")

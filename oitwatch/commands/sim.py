@@ -17,10 +17,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import yaml
 
 from oitwatch.errors import InputError
-from oitwatch.paths import CONFIG_DIR, data_dir
+from oitwatch.paths import data_dir
 
 SETS = ("mukdahan", "national", "faults", "all")
 DEFAULT_SEED = 2565
@@ -81,16 +80,8 @@ def build_world(name: str, *, seed: int = DEFAULT_SEED, count: int = DEFAULT_COU
 
 
 def _action_help(action: str) -> str:
-    """English help of a sub-action, plus Thai when config/messages/cli.yaml has `sim_<action>`."""
-    try:
-        with (CONFIG_DIR / "messages" / "cli.yaml").open(encoding="utf-8") as fh:
-            texts = yaml.safe_load(fh) or {}
-    except OSError:
-        texts = {}
-    entry = texts.get(f"sim_{action}")
-    if isinstance(entry, dict) and entry.get("th"):
-        return f"{entry.get('en', _ACTIONS[action])} / {entry['th']}"
-    return _ACTIONS[action]
+    from oitwatch.cli import action_help
+    return action_help("sim", action, _ACTIONS[action])
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
