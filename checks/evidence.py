@@ -75,13 +75,8 @@ class SiteEvidence:
     links: list[Link] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
 
-    def page(self, url: str) -> Page | None:
-        return self._page_index().get(url)
-
-    def document(self, url: str) -> Document | None:
-        return self._doc_index().get(url)
-
-    def _page_index(self) -> dict[str, Page]:
+    def page_index(self) -> dict[str, Page]:
+        """Pages by final URL and by the URL as linked (before redirects); built on each call."""
         idx = {}
         for p in self.pages:
             idx.setdefault(p.url, p)
@@ -89,7 +84,7 @@ class SiteEvidence:
                 idx.setdefault(p.requested_url, p)
         return idx
 
-    def _doc_index(self) -> dict[str, Document]:
+    def doc_index(self) -> dict[str, Document]:
         return {d.url: d for d in self.documents}
 
     @property

@@ -115,8 +115,8 @@ class SiteIndex:
         self.catalog = catalog
         self.max_year = max_year
         self.lex = lexicon()
-        self.pages = ev._page_index()
-        self.docs = ev._doc_index()
+        self.pages = ev.page_index()
+        self.docs = ev.doc_index()
         self.links_from: dict[str, list[Link]] = {}
         for l in ev.links:
             self.links_from.setdefault(l.source_url, []).append(l)

@@ -5,6 +5,7 @@ config/messages/cli.yaml, so Python holds no Thai.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 
@@ -16,6 +17,7 @@ from oitwatch.paths import CONFIG_DIR
 COMMANDS = ["check", "crawl", "recheck", "nightly", "report", "registry", "sim", "demo"]
 
 
+@functools.lru_cache(maxsize=1)
 def _help() -> dict:
     with (CONFIG_DIR / "messages" / "cli.yaml").open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)

@@ -26,7 +26,6 @@ LAO_COLUMNS = ["lao_id", "lao_type", "lao_type_th", "name_th", "name_en", "provi
                "amphoe_code", "tambon_code", "url", "alt_urls", "facebook", "platform", "lat", "long"]
 COVERAGE_COLUMNS = ["tambon_code", "lao_id", "coverage"]
 OFFICER_COLUMNS = ["tambon_code", "officer_name", "position", "phone", "email", "line_id"]
-REQUIRED = ["lao_id", "lao_type", "name_th", "province_code"]
 SCHEMA_PATH = CONFIG_DIR / "schema" / "registry.json"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
