@@ -104,7 +104,8 @@ class Candidate:
     def key(self) -> tuple:
         if self.page is not None:
             return ("page", self.page.url)
-        return tuple(sorted((l.url or f"{l.source_url}#{l.href}") for l in self.links))
+        # a link without a URL (#, javascript:void(0)) repeated in every page's menu is one placeholder
+        return tuple(sorted((l.url or f"{'' if l.in_nav else l.source_url}#{l.href}#{l.text}") for l in self.links))
 
 
 class SiteIndex:

@@ -220,7 +220,11 @@ def plan_items(seed, host: str, style: str, tier: str, as_of: date) -> dict[str,
                 fy = FISCAL_YEAR - 2
         elif r.random() < p_defect:
             state = _defect(r, item, form)
-        if state == "stale" and style not in ("stale", "legacy"):
+        allowed = item.get("defects")  # content every template carries (news) can go stale, never missing
+        if allowed and state not in ("ok", *allowed) and style not in ("legacy", "hijacked"):
+            state = allowed[0]
+            fy = _stale_fy(rng(seed, host, code, "defect"), item)   # own stream: other items keep their plans
+        elif state == "stale" and style not in ("stale", "legacy"):
             fy = _stale_fy(r, item)
         if state == "incomplete" and item["year"] == "monthly":
             missing = _months_missing(r, as_of)

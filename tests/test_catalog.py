@@ -118,3 +118,17 @@ def test_priority_terms_cover_items_and_hub_words():
     assert "ITA" in terms
     assert any("สขร" in t for t in terms)
     assert len(terms) == len({t.lower() for t in terms})
+
+
+@pytest.mark.parametrize("title, about", [
+    ("ประกาศผู้ชนะการเสนอราคา จัดซื้อวัสดุสำนักงาน โดยวิธีเฉพาะเจาะจง", True),
+    ("ประกาศประกวดราคาจ้างก่อสร้างถนนคอนกรีตเสริมเหล็ก ด้วยวิธีประกวดราคาอิเล็กทรอนิกส์ (e-bidding)", True),
+    ("ประกาศเชิญชวนซื้อวัสดุสำนักงาน", True),
+    # notices that are ประกาศ but not procurement (real-lao-sites.md: "ประกาศ" is an ambiguous label)
+    ("ประกาศรับสมัครบุคคลเพื่อสรรหาเป็นพนักงานจ้าง", False),
+    ("ประกาศ เรื่อง การชำระภาษีที่ดินและสิ่งปลูกสร้าง ประจำปี 2565", False),
+])
+def test_procurement_content_words_are_not_just_the_word_announcement(title, about):
+    from checks.thai import contains_any, squash
+    item = next(i for i in load_catalog(2565).items if i.key == "procurement-announcements")
+    assert bool(contains_any(squash(title), item.content)) is about

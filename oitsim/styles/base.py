@@ -386,7 +386,7 @@ class BaseSite:
         u = self.v["ui"]
         return (
             f"<footer><b>{esc(self.lao.full_name)}</b><br>{esc(c['address'])}<br>"
-            f"{self.v['contact']['phone']} {esc(c['phone'])} · {self.v['contact']['email']} {esc(c['email'])}<br>"
+            f"{self.v['contact']['phone']} {esc(c['phone'])}<br>"
             f"{esc(u['copyright'].format(y=2565, lao=self.lao.full_name))}{self.footer_credit()}</footer>"
         )
 
