@@ -53,7 +53,7 @@ SITE_STATUSES = (
     "js_never_settles", "no_url", "down",
 )
 FLAGS = ("tls_expired", "tls_self_signed", "robots_5xx", "trap_suspected", "budget_exhausted",
-         "js_rendered", "retry_after")
+         "js_rendered", "retry_after", "moved_domain")
 DOCUMENT_STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large",
                      "unsupported", "fetch_error")
 #: Statuses under which a site's content could not be read: its items are `unknown`, never `fail`.

@@ -96,6 +96,7 @@ OIT_RETRY_MAX_WAIT = float(_P["retry_max_wait_s"])
 OIT_RETRY_BACKOFF_BASE = 1.0                # seconds; doubled per attempt, capped at OIT_RETRY_MAX_WAIT
 OIT_ACTIVE_SITES = int(_P["active_sites"])  # sites crawled at once in a broad crawl
 OIT_SITE_INFLIGHT = 4                       # requests of one site queued or downloading at once
+OIT_MOVED_DOMAIN_SUFFIXES = list(_POLICY.get("moved_domain_suffixes") or [])
 OIT_MAX_PAGES = int(_B["max_pages"])
 OIT_MAX_DEPTH = int(_B["max_depth"])
 OIT_MAX_DOC_BYTES = int(_B["max_doc_bytes"])

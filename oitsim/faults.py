@@ -33,6 +33,7 @@ __all__ = ["FaultKind", "FAULT_KINDS", "FaultWorld", "fault_world", "fault_regis
 
 DOMAIN = "sim.test"
 PARKED_HOST = f"parked-domain.{DOMAIN}"
+MOVED_HOST = "fault-moved-lao.go.th"      # a government domain: the crawler follows a home redirect there
 HTML = "text/html; charset=utf-8"
 PDF = "application/pdf"
 
@@ -106,6 +107,8 @@ FAULT_KINDS: tuple[FaultKind, ...] = (
     FaultKind("redirect_loop", "redirect_loop", note="/ -> /a -> /b -> /a"),
     FaultKind("redirect_chain", "too_many_redirects", note="15 hops"),
     FaultKind("redirect_offsite", "redirect_offsite", note=f"home redirects to the parked {PARKED_HOST}"),
+    FaultKind("moved_to_go_th", "ok", flags=("moved_domain",),
+              note=f"home redirects (301) to the LAO's new address {MOVED_HOST}, which serves the site"),
     FaultKind("redirect_private", "private_address_refused", note="redirect to 169.254.169.254"),
     FaultKind("redirect_private_hex", "private_address_refused", note="redirect to http://0x7f.1/ (127.0.0.1)"),
     # crawler traps
@@ -385,14 +388,14 @@ class FaultWorld:
     # World protocol
     def has_host(self, host: str) -> bool:
         host = host.lower().split(":")[0]
-        return host in self.kinds or host == PARKED_HOST
+        return host in self.kinds or host in (PARKED_HOST, MOVED_HOST)
 
     def profile(self, host: str) -> HostProfile:
         kind = self.kinds.get(host.lower().split(":")[0])
         return HostProfile(fault=kind.fault if kind else None)
 
     def hosts(self) -> list[str]:
-        return [*self.kinds, PARKED_HOST]
+        return [*self.kinds, PARKED_HOST, MOVED_HOST]
 
     def respond(self, method: str, url: str, headers: dict[str, str]) -> SimResponse:
         parts = urlsplit(url)
@@ -408,6 +411,11 @@ class FaultWorld:
             return _ok(f"<html><head><title>{html.escape(t['parked_title'])}</title></head>"
                        f"<body><p>{html.escape(t['parked_text'])}</p></body></html>")
         kind = self.kinds.get(host)
+        if host == MOVED_HOST:       # the moved LAO's new address serves its ordinary site
+            kind = next((k for k in self.kinds.values() if k.kind == "moved_to_go_th"), None)
+            if kind is not None:
+                resp = self._default(kind, path)
+                return SimResponse(resp.status, resp.headers, b"") if method == "HEAD" else resp
         if kind is None:
             return not_found()
         handler = getattr(self, f"_k_{kind.kind}", None)
@@ -479,6 +487,9 @@ class FaultWorld:
 
     def _k_redirect_offsite(self, kind, path, query, count):
         return _redirect(f"http://{PARKED_HOST}/?from={kind.host}", 301) if path == "/" else None
+
+    def _k_moved_to_go_th(self, kind, path, query, count):
+        return _redirect(f"http://{MOVED_HOST}{path}", 301)
 
     def _k_redirect_private(self, kind, path, query, count):
         return _redirect("http://169.254.169.254/latest/meta-data/") if path == "/" else None

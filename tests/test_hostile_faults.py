@@ -206,6 +206,20 @@ def test_parked_domain_is_judged_hijacked_as_a_whole(fault_crawl):
 
 
 @pytest.mark.slow
+def test_a_site_moved_to_its_new_go_th_address_is_crawled_and_judged_there(fault_crawl):
+    """Real LAOs move from .com/.net/.org hosting to .go.th: the registry lags behind. The new
+    government address is crawled (flag moved_domain), and the site is judged, not called hijacked."""
+    from oitsim.faults import MOVED_HOST
+    kind = next(k for k in FAULT_KINDS if k.kind == "moved_to_go_th")
+    ev = _evidence(fault_crawl, kind)
+    assert MOVED_HOST in (ev.final_url or "")
+    assert any(MOVED_HOST in p.url and _path(p.url) != "/" for p in ev.pages), "nothing crawled on the new host"
+    results = fault_crawl["store"].results_frame(fault_crawl["run_id"])
+    rows = results[results["lao_id"] == f"FAULT-{kind.kind}"]
+    assert len(rows) > 0 and "site_hijacked" not in set(rows["reason"])
+
+
+@pytest.mark.slow
 def test_retry_after_is_honoured(fault_crawl):
     kind = next(k for k in FAULT_KINDS if k.kind == "retry_after")
     times = [t for t, host, path in fault_crawl["world"].requests if host == kind.host and path == "/"]

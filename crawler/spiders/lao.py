@@ -174,6 +174,7 @@ class LaoSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
+        spider.moved_suffixes = tuple(x.lower() for x in s.getlist("OIT_MOVED_DOMAIN_SUFFIXES"))
         spider.max_pages = s.getint("OIT_MAX_PAGES")
         spider.max_depth = s.getint("OIT_MAX_DEPTH")
         spider.max_docs = s.getint("OIT_MAX_DOCS")
@@ -477,11 +478,13 @@ class LaoSpider(scrapy.Spider):
         if role == "home":
             site.status = "ok"
             site.final_url = response.url
-            if home_offsite(site.row.urls[site.url_index], response.url):
-                # The registry URL now lands on another domain (parked, sold, hijacked or moved):
+            if home_offsite(site.row.urls[site.url_index], response.url) and not self._moved(response.url):
+                # The registry URL now lands on another domain (parked, sold or hijacked):
                 # its home page is kept for the identity check, nothing there is crawled.
                 site.status, offsite_home = "redirect_offsite", True
             else:
+                if home_offsite(site.row.urls[site.url_index], response.url):
+                    site.flags.add("moved_domain")     # the LAO's new address: crawled, registry to update
                 site.hosts |= host_variants(response.url)
             adapter = get_adapter(site.row.platform) if site.row.platform else fingerprint(
                 response.url, html, parsed.generator)
@@ -520,6 +523,11 @@ class LaoSpider(scrapy.Spider):
         self._follow(site, own_links, depth, is_hub)
         if parsed.meta_refresh and (urlsplit(parsed.meta_refresh).hostname or "").lower() in site.hosts:
             self._enqueue(site, parsed.meta_refresh, depth, "page", HUB_BONUS)
+
+    def _moved(self, url: str) -> bool:
+        """The home page landed on a host under a suffix config trusts as an LAO's own new address."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host.endswith(sfx) for sfx in getattr(self, "moved_suffixes", ()))
 
     def _needs_js(self, parsed, own_links: list, is_hub: bool, body: bytes) -> bool:
         """Whether the page's content is built by JavaScript, from what the static HTML shows.
