@@ -56,6 +56,28 @@ def build_settings(*, proxy: str | None = None, allow_private: bool = False, bud
     return s
 
 
+class _ExpectedFailure(logging.Filter):
+    """Scrapy logs a site that cannot be fetched (retries given up, robots.txt unreachable) as an
+    ERROR with a traceback. Here that is an expected outcome with a named site status
+    (crawler.faults), so the record is demoted to one INFO line: a self-check of a dead site prints
+    its status, not 60 lines of Twisted internals, and a night's log stays readable."""
+
+    LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _demote_expected_failures() -> None:
+    for name in _ExpectedFailure.LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ExpectedFailure) for f in logger.filters):
+            logger.addFilter(_ExpectedFailure())
+
+
 def run_crawl(laos, store, run_id: int, *, year: int | None, as_of: date | None, proxy: str | None = None,
               allow_private: bool = False, resume: bool = False, budget: Budget | None = None, check: bool = True,
               progress=None, settings: dict | None = None) -> dict:
@@ -81,6 +103,7 @@ def run_crawl(laos, store, run_id: int, *, year: int | None, as_of: date | None,
 
     s = build_settings(proxy=proxy, allow_private=allow_private, budget=budget, overrides=settings)
     process = CrawlerProcess(s)
+    _demote_expected_failures()
     crawler = process.create_crawler(LaoSpider)
     if progress is not None:
         progress.total = len(laos)

@@ -106,3 +106,14 @@ def test_check_command_end_to_end_with_crawl_replaced(monkeypatch, capsys):
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["as_of"] == "2022-04-30" and len(data["items"]) == 43
+
+
+@pytest.mark.slow
+def test_self_check_of_a_dead_site_prints_its_status_not_tracebacks(sim_proxy, run_command):
+    """A registry domain that no longer resolves is an everyday case: the LAO web admin sees the named
+    status and that there is no score, not Scrapy's retry and robots.txt tracebacks."""
+    proc = run_command.oit("check", "https://namthiang.go.th/", "--proxy", sim_proxy.url,
+                           "--as-of", "2022-04-30", timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "dns_error" in proc.stdout
+    assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr[-2000:]
