@@ -74,9 +74,20 @@ def test_without_an_ocr_budget_a_scan_stays_no_text():
 def test_a_pdf_with_a_text_layer_is_not_ocrd(tmp_path, monkeypatch):
     monkeypatch.setitem(extract.TOOLS, "tesseract", str(_stand_in(tmp_path, "tesseract", "echo OCR; exit 0\n")))
     budget = OcrBudget(POLICY)
-    res = extract_document(text_pdf(["รายงานผลการดำเนินงานประจำปี ประจำปีงบประมาณ พ.ศ. 2564"]), "pdf", ocr=budget)
+    res = extract_document(text_pdf([TITLE, *LINES]), "pdf", ocr=budget)
     assert res.status == "ok" and "OCR" not in res.text
     assert budget.used == 0
+
+
+def test_a_short_text_layer_is_kept_unless_ocr_reads_clearly_more(tmp_path, monkeypatch):
+    monkeypatch.setitem(extract.TOOLS, "tesseract", str(_stand_in(tmp_path, "tesseract", "echo 'Plan 2565'\n")))
+    res = extract_document(text_pdf(["Plan fiscal year 2565"]), "pdf", ocr=OcrBudget(POLICY))
+    assert (res.status, res.text.strip()) == ("ok", "Plan fiscal year 2565")
+    stamp = text_pdf(["Scanned with CamScanner"])      # a scanner's stamp on a scanned page
+    monkeypatch.setitem(extract.TOOLS, "tesseract", str(_stand_in(
+        tmp_path, "tesseract", f"echo '{TITLE}'; echo '{LINES[0]}'\n")))
+    res = extract_document(stamp, "pdf", ocr=OcrBudget(POLICY))
+    assert res.status == "ocr" and squash(TITLE) in squash(res.text)
 
 
 def test_the_per_site_cap_leaves_further_scans_no_text(tmp_path, monkeypatch):
