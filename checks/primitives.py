@@ -307,7 +307,8 @@ def _ocr_year(src: Source, wanted: set[int], max_year: int) -> tuple[str, set[in
 
     Numbers in Thai digits are never read (OCR mixes up Thai 3/4/5); a pass needs a required year in
     fiscal-year statements that all include it (one statement naming another year may be the true
-    one, misread elsewhere), or in a date when no fiscal-year statement of the title zone is garbled;
+    one, misread elsewhere), or in a date when no fiscal-year statement of the title zone is garbled
+    and no other year stands there bare (a title year whose fiscal-year words OCR broke);
     a stale verdict needs readable fiscal-year statements all older than the required year (a
     newer one may be a misread digit), no garbled one in the title zone, and the required year
     written nowhere in the text (so a misread title cannot fail it).
@@ -319,7 +320,7 @@ def _ocr_year(src: Source, wanted: set[int], max_year: int) -> tuple[str, set[in
     years = ev.strongest()
     kind = "fiscal" if ev.fiscal else "dated" if ev.dated else "bare"
     if years & wanted and (kind == "fiscal" and all(st & wanted for st in zone.statements)
-                           or kind == "dated" and not head.unreadable_fiscal):
+                           or kind == "dated" and not head.unreadable_fiscal and ev.bare <= wanted):
         return "pass", years & wanted
     if kind == "fiscal" and not head.unreadable_fiscal and max(years) < min(wanted) \
             and not any(whole.names(y) for y in wanted):
