@@ -34,7 +34,7 @@ DOC_EXT = (".pdf", ".docx", ".xlsx", ".doc", ".xls", ".pptx")
 
 def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_depth: int = 4) -> SiteEvidence:
     """Evidence of one simulated site by walking world.respond (no sockets)."""
-    from crawler.extract import extract_document, sniff_kind
+    from crawler.extract import OcrBudget, extract_document, sniff_kind
 
     host = lao["host"]
     start = lao.get("url") or f"https://{host}/"
@@ -50,6 +50,7 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
     seen = {start}
     hosts = {host, host[4:] if host.startswith("www.") else "www." + host}
     ndocs = 0
+    ocr = OcrBudget()          # the site's OCR cap, as in a crawl
     while queue and len(ev.pages) < max_pages:
         url, depth, _ = queue.popleft()
         hops, resp = 0, None
@@ -69,7 +70,7 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
             ndocs += 1
             if ndocs > max_docs:
                 continue
-            r = extract_document(resp.body, kind, timeout_s=20)
+            r = extract_document(resp.body, kind, timeout_s=20, ocr=ocr)
             ev.documents.append(Document(url=cur, status=resp.status, kind=kind, size=len(resp.body),
                                          text=r.text, extract_status=r.status, pages=r.pages))
             if cur != url:

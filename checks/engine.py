@@ -99,22 +99,31 @@ def evaluate(site: SiteIndex, item: CatalogItem, year: int, as_of: date, c: Cand
     offsite_ok = [t for t in targets if t.kind == "external" and host_matches(t.url, accepted)]
     ctx = ItemContext(item, year, as_of, site, c, targets, reachable, offsite_ok)
     last = None
+    lowest = None       # the lowest confidence a passed check stated (OCR evidence): caps the item's
     for n, name in enumerate(item.checks):
         fn = get_check(name)
         out = fn(ctx, **(item.params.get(name) or {}))
         if not out.passed:
             return out, n
+        if out.confidence is not None:
+            lowest = out.confidence if lowest is None else min(lowest, out.confidence)
         last = out if (last is None or out.reason not in ("present_ok", "reachable_ok", "not_stub_ok", "not_outdated_ok")) else last
-    return last or Outcome.ok("content_ok"), len(item.checks)
+    last = last or Outcome.ok("content_ok")
+    if lowest is not None:
+        last.confidence = lowest if last.confidence is None else min(last.confidence, lowest)
+    return last, len(item.checks)
 
 
 def _confidence(c: Candidate, out: Outcome) -> float:
+    """How sure the verdict is: from how the item was located, capped by what the checks stated
+    (OCR text of a scan states a lower confidence)."""
+    cap = out.confidence if out.confidence is not None else 1.0
     if out.status == "pass":
         base = {"code": 0.95, "label": 0.9, "host": 0.9, "context": 0.85, "answer": 0.9, "title": 0.8, "slug": 0.75}
         conf = base.get(c.how, 0.8)
-        return conf - (0.15 if out.host and out.reason in ("content_offsite_ok",) else 0.0)
+        return min(cap, conf - (0.15 if out.host and out.reason in ("content_offsite_ok",) else 0.0))
     if out.status == "fail":
-        return 0.8
+        return min(cap, 0.8)
     return 0.5
 
 

@@ -53,7 +53,8 @@ class Document:
     size: int = 0
     sha256: str = ""
     text: str | None = None       # extracted text; None when there is none (scan) or it failed
-    extract_status: str = "ok"    # ok | no_text | encrypted | malformed | timeout | too_large | unsupported | fetch_error
+    extract_status: str = "ok"    # ok | ocr | no_text | encrypted | malformed | timeout | too_large | unsupported | fetch_error
+                                  # (ocr: no text layer, `text` was read by OCR - less trusted; no_text: not OCR'd)
     pages: int | None = None
     fetch_error: str | None = None
 

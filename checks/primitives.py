@@ -16,8 +16,8 @@ from checks.catalog import CatalogItem
 from checks.evidence import SiteEvidence
 from checks.locate import Candidate, SiteIndex, Target, host_matches
 from checks.outcome import Outcome
-from checks.thai import (contains_any, fiscal_year_of, lexicon, month_mentions, normalise, squash,
-                         year_evidence)
+from checks.thai import (contains_any, contains_any_unmarked, fiscal_year_of, lexicon, mask_thai_digits,
+                         month_mentions, normalise, ocr_years, squash, unmarked, year_evidence)
 
 REGISTRY: dict[str, callable] = {}
 TITLE_ZONE = 600           # characters at the start of a text that name what it is and its year
@@ -46,6 +46,7 @@ class Source:
     url: str
     text: str
     title: str = ""
+    ocr: bool = False    # a scanned document's text read by OCR: evidence trusted less
 
     @property
     def head(self) -> str:
@@ -88,11 +89,16 @@ class ItemContext:
 
     def sources(self) -> tuple[list[Source], list[Target]]:
         """(readable sources, unreadable documents). A short page that only wraps documents is
-        not content by itself when the item is a document."""
+        not content by itself when the item is a document. A scan's OCR text is readable only when
+        it is clean enough and names the item; otherwise the scan is unreadable (see ocr_readable)."""
         readable, unreadable = [], []
         for d in self.documents():
             if d.doc.text and d.doc.text.strip():
-                readable.append(Source("document", d.url, d.doc.text))
+                src = Source("document", d.url, d.doc.text, ocr=d.doc.extract_status == "ocr")
+                if src.ocr and not ocr_readable(self.item, src):
+                    unreadable.append(d)
+                else:
+                    readable.append(src)
             else:
                 unreadable.append(d)
         for t in self.reachable:
@@ -123,8 +129,35 @@ class ItemContext:
 
 def _doc_review(ctx: ItemContext, unreadable: list[Target]) -> Outcome:
     d = unreadable[0]
-    reason = "scanned_only" if d.doc.extract_status in ("ok", "no_text") else "document_unreadable"
+    reason = "scanned_only" if d.doc.extract_status in ("ok", "no_text", "ocr") else "document_unreadable"
     return Outcome.review(reason, evidence_url=d.url, **ctx.msg(url=d.url))
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def ocr_readable(item: CatalogItem, src: Source) -> bool:
+    """OCR text worth reading for this item: enough letters and digits, mostly letters and digits
+    (not a photo read as symbols), and it names the item (its content words, no neighbour's title).
+    Anything less leaves the scan for an officer: OCR noise is never evidence against an item."""
+    cfg = lexicon().ocr
+    sample = src.text[:5000]
+    chars = len(_WORD_CHAR.findall(sample))
+    visible = len(sample) - sample.count(" ") - sample.count("\n")
+    if chars < cfg["min_chars"] or chars < cfg["min_clean_ratio"] * max(visible, 1):
+        return False
+    return _about_item(item, src)
+
+
+def _ocr_conf() -> float:
+    return float(lexicon().ocr["confidence"])
+
+
+def _ok(reason: str, src_ocr: bool, **kw) -> Outcome:
+    """A pass; when it rests on OCR text, the OCR variant of the reason and the lower confidence."""
+    if src_ocr:
+        return Outcome.ok(f"{reason}_ocr", confidence=_ocr_conf(), **kw)
+    return Outcome.ok(reason, **kw)
 
 
 @check("target_present")
@@ -223,13 +256,20 @@ def not_stub(ctx: ItemContext) -> Outcome:
 EXCLUDE_ZONE = 120         # only a text's title line can say it is a neighbouring item
 
 
+def _words_in(src: Source, text: str, terms) -> str | None:
+    """The longest term the text contains; OCR text is compared without Thai tone marks (the marks
+    OCR most often drops or swaps), so a scan reading its subject with a lost mark still names it."""
+    if src.ocr:
+        return contains_any_unmarked(unmarked(text), terms)
+    return contains_any(squash(text), terms)
+
+
 def _excluded(item: CatalogItem, src: Source) -> bool:
-    head = squash(f"{src.title} {src.text[:EXCLUDE_ZONE]}")
-    return any(squash(x) in head for x in item.exclude)
+    return _words_in(src, f"{src.title} {src.text[:EXCLUDE_ZONE]}", item.exclude) is not None
 
 
 def _about_item(item: CatalogItem, src: Source) -> bool:
-    hit = contains_any(squash(src.text[:5000]), item.content)
+    hit = _words_in(src, src.text[:5000], item.content)
     return bool(hit) and not _excluded(item, src)
 
 
@@ -242,13 +282,12 @@ def content_matches(ctx: ItemContext) -> Outcome:
     Needs review when: the only documents are scans or unreadable files.
     """
     readable, unreadable = ctx.sources()
-    for src in readable:
-        hit = contains_any(squash(src.head if src.kind == "document" else f"{src.title} {src.text}"),
-                           ctx.item.content)
+    for src in sorted(readable, key=lambda x: x.ocr):       # text layers and pages before OCR text
+        hit = _words_in(src, src.head if src.kind == "document" else f"{src.title} {src.text}", ctx.item.content)
         if hit is None and src.kind == "document":
-            hit = contains_any(squash(src.text[:5000]), ctx.item.content)
+            hit = _words_in(src, src.text[:5000], ctx.item.content)
         if hit and not _excluded(ctx.item, src):
-            return Outcome.ok("content_ok", evidence_url=src.url, matched_text=hit, **ctx.msg(url=src.url))
+            return _ok("content_ok", src.ocr, evidence_url=src.url, matched_text=hit, **ctx.msg(url=src.url))
     if unreadable:
         return _doc_review(ctx, unreadable)
     url = readable[0].url if readable else ctx.url
@@ -263,37 +302,75 @@ def _years_of(src: Source, max_year: int) -> set[int]:
     return found
 
 
+def _ocr_year(src: Source, wanted: set[int], max_year: int) -> tuple[str, set[int]]:
+    """What an OCR text can say about the year: ("pass", years) | ("stale", years) | ("unclear", set()).
+
+    Numbers in Thai digits are never read (OCR mixes up Thai 3/4/5); a pass needs a required year in
+    fiscal-year statements that all include it (one statement naming another year may be the true
+    one, misread elsewhere), or in a date when no fiscal-year statement of the title zone is garbled
+    and no other year stands there bare (a title year whose fiscal-year words OCR broke);
+    a stale verdict needs readable fiscal-year statements all older than the required year (a
+    newer one may be a misread digit), no garbled one in the title zone, and the required year
+    written nowhere in the text (so a misread title cannot fail it).
+    """
+    head = ocr_years(src.head, max_year)
+    whole = ocr_years(src.text[:20000], max_year)
+    zone = head if head.evidence.strongest() else whole
+    ev = zone.evidence
+    years = ev.strongest()
+    kind = "fiscal" if ev.fiscal else "dated" if ev.dated else "bare"
+    if years & wanted and (kind == "fiscal" and all(st & wanted for st in zone.statements)
+                           or kind == "dated" and not head.unreadable_fiscal and ev.bare <= wanted):
+        return "pass", years & wanted
+    if kind == "fiscal" and not head.unreadable_fiscal and max(years) < min(wanted) \
+            and not any(whole.names(y) for y in wanted):
+        return "stale", years
+    return "unclear", set()
+
+
 @check("fiscal_year")
 def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome:
     """The item is for the required Buddhist-Era fiscal year (ITA year + offset; ranges such as
     2561-2565 cover every year inside; Thai digits and dates map to fiscal years).
 
-    Passes when: a readable document (else the page content) names a required fiscal year.
-    Fails when: readable sources name only other years, or no year at all.
-    Needs review when: the documents that could settle it are scans.
+    Passes when: a readable document (else the page content) names a required fiscal year; a
+    scan's OCR text only when it reads the year cleanly (lower confidence, reason says OCR).
+    Fails when: readable sources name only other years, or no year at all; OCR text only when its
+    fiscal-year statement is read cleanly and the required year appears nowhere in it.
+    Needs review when: the documents that could settle it are scans, or OCR read their year unclearly.
     """
     wanted = {ctx.year + o for o in offsets}
     max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
     readable, unreadable = ctx.sources()
     # a page listing several items' files: only the files about this item can date it
-    docs = [s for s in readable if s.kind == "document" and _about_item(ctx.item, s)]
+    docs = sorted((s for s in readable if s.kind == "document" and _about_item(ctx.item, s)), key=lambda x: x.ocr)
     if not docs:
         readable = [s for s in readable if s.kind != "document"]
     others = [s for s in readable if s.kind != "document"]
     found: set[int] = set()
+    unclear: list[Source] = []
+    layer_found = False              # years read from a text layer or a page (else only from OCR)
     for group in (docs, others):
         for src in group:
-            ys = _years_of(src, max_year)
+            if src.ocr:
+                verdict, ys = _ocr_year(src, wanted, max_year)
+                if verdict == "unclear":
+                    unclear.append(src)
+                    continue
+            else:
+                ys = _years_of(src, max_year)
+                layer_found = layer_found or bool(ys)
             found |= ys
             hit = ys & wanted
             if hit:
                 y = max(hit)
-                return Outcome.ok("year_ok", evidence_url=src.url, found_year=y,
-                                  **ctx.msg(url=src.url, year=y))
-        if group is docs and docs and unreadable:
+                return _ok("year_ok", src.ocr, evidence_url=src.url, found_year=y, **ctx.msg(url=src.url, year=y))
+        if group is docs and docs and (unreadable or unclear):
             break
     if unreadable:
         return _doc_review(ctx, unreadable)
+    if unclear:
+        return Outcome.review("scan_year_unclear", evidence_url=unclear[0].url, **ctx.msg(url=unclear[0].url))
     if not found and readable and all(s.kind == "link" for s in readable):
         t = ctx.offsite_ok[0]          # accepted off-site host, but nothing readable states the year
         return Outcome.review("offsite_unverified", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
@@ -301,7 +378,9 @@ def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome
     url = (docs or others)[0].url if (docs or others) else ctx.url
     if found:
         near = max(found)
-        return Outcome.fail("wrong_year", evidence_url=url, found_year=near,
+        by_ocr = not layer_found
+        return Outcome.fail("wrong_year_ocr" if by_ocr else "wrong_year", evidence_url=url, found_year=near,
+                            confidence=_ocr_conf() if by_ocr else None,
                             **ctx.msg(url=url, year=need, found=", ".join(str(y) for y in sorted(found)[-3:])))
     return Outcome.fail("year_missing", evidence_url=url, **ctx.msg(url=url, year=need))
 
@@ -312,13 +391,19 @@ def not_outdated(ctx: ItemContext, max_age: int = 4) -> Outcome:
     (a pre-OIT page left online, an executives list from an old term).
 
     Passes when: the sources name no year, or name a year within `max_age` years of the ITA year.
-    Fails when: every year the readable sources name is older than that.
+    Fails when: every year the readable sources name is older than that (OCR text counts only
+    with its fiscal-year statements read cleanly).
     Needs review when: never; unreadable documents are judged by the other checks.
     """
     max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
     readable, _ = ctx.sources()
     found: set[int] = set()
     for src in readable:
+        if src.ocr:
+            read = ocr_years(src.text[:20000], max_year)
+            if not read.unreadable_fiscal:
+                found |= read.evidence.fiscal
+            continue
         found |= year_evidence(f"{src.title} {src.text[:20000]}", max_year).all()
     if not found or max(found) >= ctx.year - max_age:
         return Outcome.ok("not_outdated_ok", **ctx.msg())
@@ -369,36 +454,49 @@ def months_present(ctx: ItemContext, months=(10, 11, 12, 1, 2, 3)) -> Outcome:
     """Every fiscal month due as of the as-of date has its summary (month named with its year, or
     inside a text that states the fiscal year).
 
-    Passes when: every due month is named in the page content, its working links or document texts.
+    Passes when: every due month is named in the page content, its working links or document texts
+    (OCR text of scans too, its Thai-digit years unread; the reason then says OCR).
     Fails when: some due month is missing.
-    Needs review when: months are missing but scanned documents might hold them.
+    Needs review when: months are missing but scanned documents (read by OCR or not) might hold them.
     """
     due = months_due(ctx.year, list(months), ctx.as_of)
     readable, unreadable = ctx.sources()
     max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
-    present: set[tuple[int, int]] = set()
     bad = _dead_link_texts(ctx)
     # a summary names its own month in its heading; dates further down a document (contracts,
     # signatures) are not summaries of those months
-    texts = [_without(s.text, bad) if s.kind == "page" else s.text[:MONTH_ZONE] for s in readable]
+    texts = [_without(s.text, bad) if s.kind == "page" else s.text[:MONTH_ZONE] for s in readable if not s.ocr]
     texts += [t.link.text for t in ctx.reachable + [d for t in ctx.reachable for d in t.docs if d.ok]
               if t.link is not None]
-    for text in texts:
-        fy_stated = ctx.year in year_evidence(text[:TITLE_ZONE], max_year).fiscal
-        for m, y in month_mentions(text, max_year):
-            if y is not None and fiscal_year_of(m, y) == ctx.year:
-                present.add((m, y))
-            elif y is None and fy_stated:
-                present.add((m, ctx.year - 1 if m >= lexicon().fiscal_year_start_month else ctx.year))
+    ocr_texts = [mask_thai_digits(s.text[:MONTH_ZONE]) for s in readable if s.ocr]
+
+    def months_in(texts: list[str]) -> set[tuple[int, int]]:
+        present: set[tuple[int, int]] = set()
+        for text in texts:
+            fy_stated = ctx.year in year_evidence(text[:TITLE_ZONE], max_year).fiscal
+            for m, y in month_mentions(text, max_year):
+                if y is not None and fiscal_year_of(m, y) == ctx.year:
+                    present.add((m, y))
+                elif y is None and fy_stated:
+                    present.add((m, ctx.year - 1 if m >= lexicon().fiscal_year_start_month else ctx.year))
+        return present
+
+    present = months_in(texts)
+    by_ocr = bool(ocr_texts) and any(d not in present for d in due)
+    if by_ocr:
+        present |= months_in(ocr_texts)
     missing = [d for d in due if d not in present]
     names = lexicon().months
     label_th = lambda ms: ", ".join(f"{names[m]['full']} {y}" for m, y in ms)
     label_en = lambda ms: ", ".join(f"{calendar.month_abbr[m]} {y}" for m, y in ms)
     url = readable[0].url if readable else ctx.url
     if not missing:
-        return Outcome.ok("months_ok", evidence_url=url, **ctx.msg(url=url, missing_th=label_th(due), missing_en=label_en(due)))
+        return _ok("months_ok", by_ocr, evidence_url=url, **ctx.msg(url=url, missing_th=label_th(due), missing_en=label_en(due)))
     if unreadable:
         return _doc_review(ctx, unreadable)
+    if ocr_texts:
+        d = next(s for s in readable if s.ocr)
+        return Outcome.review("scanned_only", evidence_url=d.url, **ctx.msg(url=d.url))
     return Outcome.fail("months_missing", evidence_url=url,
                         **ctx.msg(url=url, missing_th=label_th(missing), missing_en=label_en(missing)))
 
@@ -413,22 +511,33 @@ def _has_element(el, text_squashed: str, text_norm: str) -> bool:
 def elements_present(ctx: ItemContext, full_text: bool = False) -> Outcome:
     """Every element the criteria name is shown (O2: names and positions; O5: address, phone, e-mail).
 
-    Passes when: the readable sources together show every element.
+    Passes when: the readable sources together show every element (with a scan's OCR text, the reason says OCR).
     Fails when: an element is missing from everything readable.
-    Needs review when: elements are missing but scanned documents might hold them.
+    Needs review when: elements are missing but scanned documents (read by OCR or not) might hold them.
     """
     readable, unreadable = ctx.sources()
-    parts = [f"{s.title} {s.text}" for s in readable]
+    parts = [f"{s.title} {s.text}" for s in readable if not s.ocr]
     if full_text:
         parts += [t.page.text for t in ctx.reachable if t.page is not None]
-    text = " ".join(parts)
-    s, n = squash(text), normalise(text)
-    missing = [el for el in ctx.item.elements if not _has_element(el, s, n)]
+
+    def missing_in(parts: list[str]) -> list:
+        text = " ".join(parts)
+        s, n = squash(text), normalise(text)
+        return [el for el in ctx.item.elements if not _has_element(el, s, n)]
+
+    missing = missing_in(parts)
+    ocr_parts = [s.text for s in readable if s.ocr]
+    by_ocr = bool(missing and ocr_parts)
+    if by_ocr:
+        missing = missing_in(parts + ocr_parts)
     url = readable[0].url if readable else ctx.url
     if not missing:
-        return Outcome.ok("elements_ok", evidence_url=url, **ctx.msg(url=url))
+        return _ok("elements_ok", by_ocr, evidence_url=url, **ctx.msg(url=url))
     if unreadable:
         return _doc_review(ctx, unreadable)
+    if ocr_parts:
+        d = next(s for s in readable if s.ocr)
+        return Outcome.review("scanned_only", evidence_url=d.url, **ctx.msg(url=d.url))
     return Outcome.fail("elements_missing", evidence_url=url,
                         **ctx.msg(url=url, missing_th=", ".join(e.label_th for e in missing),
                                   missing_en=", ".join(e.label_en for e in missing)))

@@ -239,6 +239,86 @@ def year_evidence(text: str, max_year: int = 2700) -> YearEvidence:
     return out
 
 
+# ---------------------------------------------------------------- years read by OCR
+
+_THAI_DIGIT = re.compile("[\u0e50-\u0e59]")
+_OCR_MASK = "#"
+
+
+@dataclass
+class OcrYears:
+    """Years an OCR text states, read with distrust: numbers in Thai digits are not read at all
+    (OCR confuses the Thai digits 3/4/5 and 2/6: a one-digit misread turns one fiscal year into another),
+    and a fiscal-year statement whose number is not a readable year is noted as unreadable."""
+
+    evidence: YearEvidence
+    unreadable_fiscal: bool = False     # a fiscal-year word (+ era) followed by a garbled or no number
+    masked: str = ""                    # the normalised text with Thai digits masked
+    statements: list[set[int]] = field(default_factory=list)   # years of each fiscal-year statement or range
+
+    def names(self, year: int) -> bool:
+        """The year's four digits appear anywhere in the text (any reading of it at all)."""
+        return re.search(rf"(?<!\d){year}(?!\d)", self.masked) is not None
+
+
+@lru_cache(maxsize=4)
+def _statement_pattern():
+    lex = lexicon()
+    return re.compile(rf"(?:{_alt(lex.fiscal_year_words)})\s*((?:{_alt(lex.era_words)})\s*)?")
+
+
+# Thai tone marks, mai taikhu and thanthakhat: the small marks OCR drops or swaps most often.
+_MARKS = dict.fromkeys([0x0E47, 0x0E48, 0x0E49, 0x0E4A, 0x0E4B, 0x0E4C], None)
+
+
+def unmarked(text: str | None) -> str:
+    """squash() without Thai tone marks: the form OCR text is matched in."""
+    return squash(text).translate(_MARKS)
+
+
+@lru_cache(maxsize=50_000)
+def _unmarked_term(term: str) -> str:
+    return squash_term(term).translate(_MARKS)
+
+
+def contains_any_unmarked(haystack_unmarked: str, terms) -> str | None:
+    """contains_any on unmarked() forms: the longest term (as given) the haystack holds."""
+    best, best_len = None, 0
+    for term in terms or ():
+        u = _unmarked_term(term)
+        if u and len(u) > best_len and u in haystack_unmarked:
+            best, best_len = term, len(u)
+    return best
+
+
+def mask_thai_digits(text: str) -> str:
+    """OCR text with every Thai digit masked, so no number written in Thai digits is read."""
+    return _THAI_DIGIT.sub(_OCR_MASK, text or "")
+
+
+def ocr_years(text: str, max_year: int = 2700) -> OcrYears:
+    """Years of an OCR text (see OcrYears): year_evidence of the text with Thai digits masked."""
+    masked = normalise(mask_thai_digits(text))
+    out = OcrYears(year_evidence(masked, max_year), masked=masked)
+    fy, ranged, *_ = _year_patterns(max_year)
+    for pattern in (fy, ranged):
+        for m in pattern.finditer(masked):
+            years = _expand(int(m.group(1)), int(m.group(2)) if m.group(2) else None, max_year)
+            if years:
+                out.statements.append(years)
+    for m in _statement_pattern().finditer(masked):
+        rest = masked[m.end():m.end() + 12]
+        number = re.match(r"[#\d]+", rest)
+        if number is None:
+            if m.group(1):          # fiscal word + era word and no number after them
+                out.unreadable_fiscal = True
+            continue
+        n = number.group(0)
+        if not (re.fullmatch(r"2[5-6]\d\d", n) and _sane(int(n), max_year)):
+            out.unreadable_fiscal = True
+    return out
+
+
 def month_mentions(text: str, max_year: int = 2700) -> set[tuple[int, int | None]]:
     """(month, BE year or None) pairs named in a text: full or abbreviated month names, 2- or 4-digit years."""
     t = normalise(text)

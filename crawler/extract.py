@@ -20,8 +20,10 @@ unnamed temporary file) given to the tool as its stdin and opened as ``/dev/stdi
 tool writes into another one whose size ``RLIMIT_FSIZE`` caps. No shell is ever used, so a
 hostile file name or declared kind cannot reach a command line; the kind comes from the bytes.
 
-Statuses (``Document.extract_status``): ok | no_text | encrypted | malformed | timeout |
-too_large | unsupported. Text is NFC-normalised only; the checks normalise further.
+Statuses (``Document.extract_status``): ok | ocr | no_text | encrypted | malformed | timeout |
+too_large | unsupported. ``no_text`` means no text layer and no OCR tried (OCR off, or over the
+site's cap); ``ocr`` means OCR was tried: the text, None when it read nothing, comes from OCR.
+Text is NFC-normalised only; the checks normalise further.
 
 ``extract_document`` blocks for up to ``timeout_s``: from Scrapy callbacks use
 ``await extract_document_async(...)`` (runs it in a worker thread), never the blocking call.
@@ -48,13 +50,14 @@ from pathlib import Path
 from crawler.extract_worker import normalise
 
 __all__ = ["ExtractResult", "extract_document", "extract_document_async", "sniff_kind", "STATUSES", "TOOLS",
-           "repair_encoding", "CharsetRepairMiddleware", "set_max_workers", "shutdown_workers"]
+           "repair_encoding", "CharsetRepairMiddleware", "set_max_workers", "shutdown_workers",
+           "OcrPolicy", "OcrBudget", "ocr_policy", "ocr_pending"]
 
-STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large", "unsupported")
+STATUSES = ("ok", "ocr", "no_text", "encrypted", "malformed", "timeout", "too_large", "unsupported")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: External tools; tests may point these at stand-ins (for example one that hangs).
-TOOLS = {"pdfinfo": "pdfinfo", "pdftotext": "pdftotext"}
+TOOLS = {"pdfinfo": "pdfinfo", "pdftotext": "pdftotext", "pdftocairo": "pdftocairo", "tesseract": "tesseract"}
 #: Bytes larger than this are not extracted at all (the crawler's DOWNLOAD_MAXSIZE usually stops them first).
 MAX_INPUT_BYTES = 100_000_000
 #: At most this many extractions at once in one process (2-core machines); see set_max_workers.
@@ -67,6 +70,11 @@ WORKER_MAX_JOBS = 200
 #: and take milliseconds once the worker runs; each worker costs ~1 s of CPU to start and ~60 MB.
 OFFICE_WORKERS = 1
 _ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+#: tesseract: one thread per page (OpenMP would take every core of a shared 2-core machine).
+_OCR_ENV = {**_ENV, "OMP_THREAD_LIMIT": "1"}
+#: Rendered page images are read back up to this size (a 150 dpi grey A4 page is ~0.1-2 MB as PNG).
+_MAX_PAGE_IMAGE = 48_000_000
+_CRAWL_YAML = REPO_ROOT / "config" / "crawl.yaml"
 
 
 def set_max_workers(n: int) -> None:
@@ -81,6 +89,89 @@ class ExtractResult:
     text: str | None = None     # extracted text, None when nothing could be read
     pages: int | None = None    # pages (PDF) or sheets (XLSX) when known
     detail: str = ""            # short technical reason, for logs
+
+
+@dataclass(frozen=True)
+class OcrPolicy:
+    """How scanned PDFs are read (the ``ocr:`` section of config/crawl.yaml)."""
+
+    enabled: bool = True
+    pages: int = 2                 # first pages OCR'd per document
+    dpi: int = 150                 # rendering resolution
+    languages: str = "tha+eng"     # tesseract -l
+    psm: int = 6                   # tesseract page segmentation mode (6: one uniform block of text)
+    timeout_s: float = 30.0        # wall clock for all pages of one document
+    mem_mb: int = 512              # address-space limit of pdftocairo and tesseract
+    max_per_site: int = 10         # documents OCR'd per site and crawl; the rest stay no_text
+    min_layer_chars: int = 50      # a text layer with fewer letters and digits is no usable text layer
+
+    @classmethod
+    def from_config(cls, data: dict | None) -> "OcrPolicy":
+        """From the ``ocr:`` mapping; a bad value is an error naming the key (config is checked at start)."""
+        data = dict(data or {})
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"{_CRAWL_YAML}: ocr: unknown key(s) {', '.join(unknown)}")
+        out = {}
+        for name, f in cls.__dataclass_fields__.items():
+            if name not in data:
+                continue
+            value = data[name]
+            kind = type(f.default)
+            if kind is bool and not isinstance(value, bool):
+                raise ValueError(f"{_CRAWL_YAML}: ocr.{name} must be true or false, not {value!r}")
+            try:
+                value = kind(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{_CRAWL_YAML}: ocr.{name} must be a {kind.__name__}, not {value!r}") from None
+            if kind in (int, float) and value < (0 if name == "max_per_site" else 1):
+                raise ValueError(f"{_CRAWL_YAML}: ocr.{name} must be positive, not {value!r}")
+            if name == "languages" and not re.fullmatch(r"[a-z_]+(\+[a-z_]+)*", value):
+                raise ValueError(f"{_CRAWL_YAML}: ocr.languages must look like 'tha+eng', not {value!r}")
+            out[name] = value
+        return cls(**out)
+
+
+_POLICY: OcrPolicy | None = None
+
+
+def ocr_policy() -> OcrPolicy:
+    """The OCR policy of config/crawl.yaml (read once per process)."""
+    global _POLICY
+    if _POLICY is None:
+        import yaml
+
+        with _CRAWL_YAML.open(encoding="utf-8") as fh:
+            _POLICY = OcrPolicy.from_config((yaml.safe_load(fh) or {}).get("ocr"))
+    return _POLICY
+
+
+class OcrBudget:
+    """One site's OCR allowance in one crawl: at most ``policy.max_per_site`` documents are OCR'd.
+
+    Shared by the extraction threads of that site, so ``take`` is thread-safe.
+    """
+
+    def __init__(self, policy: OcrPolicy | None = None):
+        self.policy = policy or ocr_policy()
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Spend one document of the allowance; False when OCR is off or the allowance is spent."""
+        with self._lock:
+            if not self.policy.enabled or self.used >= self.policy.max_per_site:
+                return False
+            self.used += 1
+            return True
+
+
+def ocr_pending(stored: dict | None, policy: OcrPolicy | None = None) -> bool:
+    """A stored document (a results-store blob: kind, extract_status) never OCR'd that OCR could read:
+    a PDF stored as ``no_text`` (over a site's cap, or stored before OCR existed). A re-crawl
+    extracts it again instead of reusing it; a document OCR'd once (status ``ocr``) never is."""
+    policy = policy or ocr_policy()
+    return bool(stored) and policy.enabled and stored.get("kind") == "pdf" and stored.get("extract_status") == "no_text"
 
 
 def sniff_kind(body: bytes, declared: str = "") -> str:
@@ -121,8 +212,13 @@ def _status_for_kind(kind: str, declared: str) -> ExtractResult | None:
 
 
 def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: int = 512,
-                     max_pages: int = 500, max_chars: int = 2_000_000) -> ExtractResult:
-    """Extract the text of one document in a limited subprocess. Never raises for bad input."""
+                     max_pages: int = 500, max_chars: int = 2_000_000,
+                     ocr: OcrBudget | None = None) -> ExtractResult:
+    """Extract the text of one document in a limited subprocess. Never raises for bad input.
+
+    With ``ocr`` (the site's OcrBudget), a PDF without a usable text layer is read by OCR while
+    the budget allows; without it, such a PDF is ``no_text``.
+    """
     declared = (kind or "").lower().strip(". ")
     if len(body) > MAX_INPUT_BYTES:
         return ExtractResult("too_large", detail=f"{len(body)} bytes")
@@ -135,7 +231,11 @@ def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: i
     limits = _Limits(timeout_s=float(timeout_s), mem_mb=int(mem_mb), max_chars=int(max_chars))
     with _SLOTS:
         if real == "pdf":
-            return _extract_pdf(body, limits, max_pages=max(1, int(max_pages)))
+            res = _extract_pdf(body, limits, max_pages=max(1, int(max_pages)))
+            if ocr is not None and res.status in ("ok", "no_text") and _needs_ocr(res.text, ocr.policy) \
+                    and ocr.take():
+                return _ocr_pdf(body, res, ocr.policy, max_chars=limits.max_chars)
+            return res
         return _POOL.run(real, body, limits)
 
 
@@ -257,7 +357,8 @@ def _wait(proc: subprocess.Popen, timeout_s: float) -> bool:
         os.close(pidfd)
 
 
-def _run_tool(argv: list[str], body: bytes, lim: _Limits) -> tuple[int | None, bytes, str]:
+def _run_tool(argv: list[str], body: bytes, lim: _Limits, *, env: dict | None = None,
+              max_out: int | None = None) -> tuple[int | None, bytes, str]:
     """Run one tool on ``body`` (its stdin, opened as /dev/stdin). rc None means the wall clock ran out."""
     argv, preexec = _limited(argv, lim)
     fd_in = _anon_file(body)
@@ -265,7 +366,7 @@ def _run_tool(argv: list[str], body: bytes, lim: _Limits) -> tuple[int | None, b
     fd_err = _anon_file()
     try:
         try:
-            proc = subprocess.Popen(argv, stdin=fd_in, stdout=fd_out, stderr=fd_err, cwd="/", env=_ENV,
+            proc = subprocess.Popen(argv, stdin=fd_in, stdout=fd_out, stderr=fd_err, cwd="/", env=env or _ENV,
                                     start_new_session=True, shell=False, close_fds=True, preexec_fn=preexec)
         except OSError as exc:   # the tool (or a wrapper) is missing: not the document's fault, but no crash
             return 127, b"", f"cannot run {argv[0]}: {exc}"
@@ -276,7 +377,7 @@ def _run_tool(argv: list[str], body: bytes, lim: _Limits) -> tuple[int | None, b
                 _kill_group(proc)
         if not done:
             return None, b"", ""
-        out = _read_all(fd_out, lim.max_chars * 4 + 4096)
+        out = _read_all(fd_out, max_out or lim.max_chars * 4 + 4096)
         err = _read_tail(fd_err, 2000).decode("utf-8", "replace")
         return proc.returncode, out, err
     finally:
@@ -300,6 +401,60 @@ def _died_of(rc: int, stderr: str) -> str:
 
 
 # --------------------------------------------------------------------------- PDF
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _needs_ocr(text: str | None, policy: OcrPolicy) -> bool:
+    """No usable text layer: fewer than ``min_layer_chars`` letters and digits (a scanner's stamp, a page number)."""
+    if not text:
+        return True
+    return len(_WORD_CHAR.findall(text, 0, 10_000)) < policy.min_layer_chars
+
+
+def _ocr_pdf(body: bytes, layer: ExtractResult, policy: OcrPolicy, *, max_chars: int) -> ExtractResult:
+    """Read the first pages by OCR: render one page (pdftocairo, PNG on stdout), read it (tesseract
+    on stdin), next page, all within ``policy.timeout_s``. The pages read before a failure or the
+    time limit are kept. Status ``ocr``, text None when nothing was read."""
+    deadline = time.monotonic() + policy.timeout_s
+    last = min(policy.pages, layer.pages or policy.pages)
+    texts: list[str] = []
+    detail = ""
+    for page in range(1, last + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            detail = f"OCR time limit ({policy.timeout_s} s) reached before page {page}"
+            break
+        lim = _Limits(timeout_s=left, mem_mb=policy.mem_mb, max_chars=_MAX_PAGE_IMAGE // 4)
+        render = [TOOLS["pdftocairo"], "-png", "-gray", "-r", str(policy.dpi), "-f", str(page), "-l", str(page),
+                  "-singlefile", "/dev/stdin", "-"]
+        rc, image, err = _run_tool(render, body, lim, max_out=_MAX_PAGE_IMAGE)
+        if rc != 0 or not image:
+            detail = (f"OCR time limit ({policy.timeout_s} s) reached rendering page {page}" if rc is None
+                      else f"pdftocairo rc {rc} on page {page}: {err.strip()[-200:]}")
+            break
+        left = deadline - time.monotonic()
+        if left <= 0:
+            detail = f"OCR time limit ({policy.timeout_s} s) reached before reading page {page}"
+            break
+        lim = _Limits(timeout_s=left, mem_mb=policy.mem_mb, max_chars=max_chars)
+        read = [TOOLS["tesseract"], "stdin", "stdout", "-l", policy.languages, "--psm", str(policy.psm)]
+        rc, out, err = _run_tool(read, image, lim, env=_OCR_ENV)
+        del image
+        if rc != 0:
+            detail = (f"OCR time limit ({policy.timeout_s} s) reached reading page {page}" if rc is None
+                      else f"tesseract rc {rc} on page {page}: {err.strip()[-200:]}")
+            break
+        texts.append(out.decode("utf-8", "replace"))
+    text = normalise("\n".join(texts)).strip()[:max_chars]
+    if layer.text and layer.text.strip():
+        # a short text layer (a one-line PDF, or a scanner's stamp on a scan): OCR replaces it only
+        # when it reads clearly more than the layer holds
+        have = len(_WORD_CHAR.findall(layer.text, 0, 10_000))
+        if len(_WORD_CHAR.findall(text, 0, 10_000)) < have + policy.min_layer_chars:
+            return ExtractResult(layer.status, layer.text, layer.pages, detail or "OCR read no more than the text layer")
+    return ExtractResult("ocr", text or None, layer.pages, detail or f"OCR of {len(texts)} page(s)")
+
 
 def _pdf_pages(body: bytes, lim: _Limits) -> int | None:
     """Page count from pdfinfo (only asked for PDFs longer than max_pages)."""

@@ -54,7 +54,7 @@ SITE_STATUSES = (
 )
 FLAGS = ("tls_expired", "tls_self_signed", "robots_5xx", "trap_suspected", "budget_exhausted",
          "js_rendered", "retry_after", "moved_domain")
-DOCUMENT_STATUSES = ("ok", "no_text", "encrypted", "malformed", "timeout", "too_large",
+DOCUMENT_STATUSES = ("ok", "ocr", "no_text", "encrypted", "malformed", "timeout", "too_large",
                      "unsupported", "fetch_error")
 #: Statuses under which a site's content could not be read: its items are `unknown`, never `fail`.
 #: (redirect_offsite is read: the check engine's identity check decides whether it is hijacked.)

@@ -20,6 +20,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler import faults, netguard
+from crawler.extract import ocr_pending
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,9 @@ class ConditionalRequestMiddleware:
         if store is None:
             return None
         v = store.validators(request.url)
-        if not v or not v.get("sha256") or not store.has_blob(v["sha256"]):
+        stored = store.blob_meta(v["sha256"]) if v and v.get("sha256") else None
+        # a stored scan not OCR'd yet is fetched in full, so that this crawl can OCR it
+        if stored is None or ocr_pending(stored):
             request.meta["oit_validators"] = None
             return None
         request.meta["oit_validators"] = v

@@ -17,6 +17,11 @@ with _CRAWL_YAML.open(encoding="utf-8") as _fh:
 _P = _POLICY["politeness"]
 _B = _POLICY["budget"]
 _F = _POLICY["fast"]
+# OCR of scanned PDFs: the `ocr:` section is read by crawler.extract.ocr_policy(); checked here so
+# that a bad value stops a crawl at start with a message naming the key, not document by document.
+from crawler.extract import OcrPolicy as _OcrPolicy  # noqa: E402
+
+_OcrPolicy.from_config(_POLICY.get("ocr"))
 
 BOT_NAME = "oitwatch"
 SPIDER_MODULES = ["crawler.spiders"]

@@ -276,12 +276,23 @@ class Store:
         out["text"] = _unpack(out["text"])
         return out
 
+    def blob_meta(self, sha256: str) -> dict | None:
+        """A stored document's kind, size, extract_status and pages, without its text."""
+        row = self.db.execute("SELECT sha256, kind, size, extract_status, pages FROM blobs WHERE sha256=?",
+                              (sha256,)).fetchone()
+        return dict(row) if row is not None else None
+
     def add_document(self, run_id: int, lao_id: str, doc: Document, *, reused: bool = False) -> None:
+        """Record a document of a run; its content (text) is stored once per sha256. A stored scan
+        without text (``no_text``) is upgraded when a later crawl OCR'd it (``ocr``); nothing else
+        ever replaces stored content."""
         with self.tx():
             if doc.sha256:
                 self.db.execute(
-                    "INSERT OR IGNORE INTO blobs(sha256, kind, size, text, extract_status, pages, created_at)"
-                    " VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO blobs(sha256, kind, size, text, extract_status, pages, created_at)"
+                    " VALUES (?,?,?,?,?,?,?) ON CONFLICT(sha256) DO UPDATE SET text=excluded.text,"
+                    " extract_status=excluded.extract_status, pages=COALESCE(excluded.pages, blobs.pages)"
+                    " WHERE blobs.extract_status='no_text' AND excluded.extract_status='ocr'",
                     (doc.sha256, doc.kind, doc.size, _pack(doc.text), doc.extract_status, doc.pages, now_iso()))
             self.db.execute(
                 "INSERT INTO documents(run_id, lao_id, url, status, kind, size, sha256, extract_status, pages,"
@@ -320,12 +331,15 @@ class Store:
         for r in self.db.execute("SELECT * FROM links WHERE run_id=? AND lao_id=? ORDER BY id", (run_id, lao_id)):
             ev.links.append(Link(source_url=r["source_url"], href=r["href"], url=r["url"], text=r["text"],
                                  context=r["context"], kind=r["kind"], in_nav=bool(r["in_nav"])))
+        # a scan stored as no_text by this run and OCR'd by a later one reads as OCR text (status ocr)
         for r in self.db.execute(
-                "SELECT d.*, b.text AS btext FROM documents d LEFT JOIN blobs b ON b.sha256 = d.sha256"
-                " WHERE d.run_id=? AND d.lao_id=? ORDER BY d.id", (run_id, lao_id)):
+                "SELECT d.*, b.text AS btext, b.extract_status AS bstatus FROM documents d"
+                " LEFT JOIN blobs b ON b.sha256 = d.sha256 WHERE d.run_id=? AND d.lao_id=? ORDER BY d.id",
+                (run_id, lao_id)):
+            status = "ocr" if r["bstatus"] == "ocr" else r["extract_status"] or "ok"
             ev.documents.append(Document(url=r["url"], status=r["status"], kind=r["kind"] or "other",
                                          size=r["size"], sha256=r["sha256"] or "", text=_unpack(r["btext"]),
-                                         extract_status=r["extract_status"] or "ok", pages=r["pages"],
+                                         extract_status=status, pages=r["pages"],
                                          fetch_error=r["fetch_error"]))
         return ev
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium fonts-thai-tlwg poppler-utils)
+APT_PACKAGES=(chromium fonts-thai-tlwg poppler-utils tesseract-ocr tesseract-ocr-tha)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -46,7 +46,8 @@ def load_cases(year: int | None = None) -> list[Case]:
 
 
 def build_evidence(spec: dict) -> SiteEvidence:
-    """Evidence of a fixture site with a case's changes: replaced HTML, documents (null = scan),
+    """Evidence of a fixture site with a case's changes: replaced HTML, documents (null = scan;
+    `ocr_documents` = scans with the text OCR read from them),
     per-path HTTP status / fetch errors, the site status and the LAO's name."""
     site_dir = SITES / spec["site"]
     site = yaml.safe_load((site_dir / "site.yml").read_text(encoding="utf-8"))
@@ -73,11 +74,14 @@ def build_evidence(spec: dict) -> SiteEvidence:
                              depth=0 if path == "/" else 1, fetch_error=errors.get(path)))
         ev.links.extend(parsed.links)
     docs = {**site.get("documents", {}), **spec.get("documents", {})}
-    for path, text in docs.items():
+    ocr = spec.get("ocr_documents", {})      # scans whose text was read by OCR (extract status "ocr")
+    for path, text in {**docs, **ocr}.items():
         if path in spec.get("drop", []):
             continue
+        status = "ocr" if path in ocr else "ok" if text else "no_text"
+        ev.documents = [d for d in ev.documents if d.url != root + path]
         ev.documents.append(Document(url=root + path, status=statuses.get(path, 200), text=text,
-                                     extract_status="ok" if text else "no_text", fetch_error=errors.get(path)))
+                                     extract_status=status, fetch_error=errors.get(path)))
     for path in spec.get("drop", []):
         ev.pages = [p for p in ev.pages if p.url != root + path]
     return ev

@@ -133,6 +133,7 @@ class SiteState:
     seq: int = 0
     trap: object = None
     trap_relevant: object = None
+    ocr: object = None              # crawler.extract.OcrBudget: this site's cap on OCR'd documents
 
 
 class LaoSpider(scrapy.Spider):
@@ -580,15 +581,16 @@ class LaoSpider(scrapy.Spider):
             body = response.body
             sha = hashlib.sha256(body).hexdigest()
             blob = store.blob(sha) if store is not None else None
-            if blob is not None:
+            from crawler.extract import OcrBudget, extract_document_async, ocr_pending
+            if blob is not None and not ocr_pending(blob):
                 doc = Document(url=url, status=response.status, kind=blob.get("kind") or kind, size=len(body),
                                sha256=sha, text=blob["text"], extract_status=blob.get("extract_status") or "ok",
                                pages=blob.get("pages"))
                 reused = True
             else:
-                from crawler.extract import extract_document_async
+                site.ocr = site.ocr or OcrBudget()
                 res = await extract_document_async(body, kind, timeout_s=self.extract_timeout,
-                                                   mem_mb=self.extract_mem)
+                                                   mem_mb=self.extract_mem, ocr=site.ocr)
                 doc = Document(url=url, status=response.status, kind=kind, size=len(body), sha256=sha,
                                text=res.text, extract_status=res.status, pages=res.pages)
             if store is not None:
