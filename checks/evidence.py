@@ -56,6 +56,8 @@ class Document:
     extract_status: str = "ok"    # ok | no_text | encrypted | malformed | timeout | too_large | unsupported | fetch_error
     pages: int | None = None
     fetch_error: str | None = None
+    source_url: str | None = None  # where the bytes came from when `url` is the link as shown (an off-site
+                                   # viewer URL rewritten to its public download URL); None: from `url`
 
 
 @dataclass
