@@ -82,8 +82,16 @@ class ItemContext:
     def documents(self) -> list[Target]:
         docs = [t for t in self.reachable if t.kind == "document"]
         for t in self.reachable:
-            docs.extend(d for d in t.docs if d.ok)
+            docs.extend(d for d in t.docs if d.ok and not self._other_items_offsite_file(d))
         return docs
+
+    def _other_items_offsite_file(self, d: Target) -> bool:
+        """An off-site file (a Drive file the crawl opened) linked from the page by a text that names
+        another item: a side menu listing every topic's file is not this item's evidence."""
+        if d.link is None or self.site.is_onsite(d.url):
+            return False
+        codes, _ = self.site.best_item(d.link.text)
+        return bool(codes) and self.item.code not in codes
 
     def sources(self) -> tuple[list[Source], list[Target]]:
         """(readable sources, unreadable documents). A short page that only wraps documents is

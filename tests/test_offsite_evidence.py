@@ -146,3 +146,20 @@ def test_a_version_1_store_is_migrated_with_its_documents_kept(tmp_path):
     store = Store(path)
     assert store.schema_version == SCHEMA_VERSION >= 2
     assert [(d.url, d.source_url) for d in store.load_evidence(1, "X-1").documents] == [("https://x.go.th/a.pdf", None)]
+
+
+@pytest.mark.parametrize("link_text, expect", [
+    ("การดำเนินการเพื่อจัดการความเสี่ยงการทุจริต", "pass"),      # the item's own file
+    ("การประเมินความเสี่ยงการทุจริตประจำปี", "fail"),             # O36's file in a menu beside O37's page
+])
+def test_an_opened_drive_file_counts_only_for_the_item_its_link_names(link_text, expect):
+    page = ("<html><head><title>การดำเนินการเพื่อจัดการความเสี่ยงการทุจริต</title></head><body><main>"
+            "<h2>การดำเนินการเพื่อจัดการความเสี่ยงการทุจริต</h2><p>มาตรการจัดการความเสี่ยง ผลการดำเนินการ "
+            "ผู้รับผิดชอบ องค์การบริหารส่วนตำบลนาสวน</p>"
+            f"<ul class='files'><li><a href='{VIEW}'>{link_text}</a></li></ul></main></body></html>")
+    ev = build_evidence({"site": "ita_table", "drop": ["/upload/oit/o37.pdf"],
+                         "pages": {"/o37.php": page},
+                         "replace": {"/ita2565.php": [["<a href='/upload/oit/o37.pdf'>", "<a href='/o37.php'>"]]}})
+    ev.documents.append(Document(url=VIEW, source_url=DOWNLOAD, text=O37_TEXT.format(y=2565)))
+    res = {i.code: i for i in check_site(ev, 2565, AS_OF, codes={"O37"}).items}["O37"]
+    assert res.status == expect, (res.reason, res.evidence_url)
