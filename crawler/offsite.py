@@ -61,7 +61,12 @@ class OffsitePolicy:
 
     def accepts(self, url: str | None) -> bool:
         """An off-site link the crawl may open (an accepted host)."""
-        return bool(self.enabled and url and self._host_in(urlsplit(url).hostname or "", self.hosts))
+        if not (self.enabled and url):
+            return False
+        low = url.lower()
+        if not any(h in low for h in self.hosts):
+            return False            # cheap reject first: called for every link of every page
+        return self._host_in(urlsplit(url).hostname or "", self.hosts)
 
     def redirect_ok(self, url: str) -> bool:
         return self._host_in(urlsplit(url).hostname or "", self.hosts)
