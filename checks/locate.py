@@ -59,6 +59,8 @@ def host_matches(url: str, entries) -> str | None:
 
 #: Fetch status (crawler/offsite.py) of an off-site file that answers with a sign-in page.
 SIGNIN_REQUIRED = "signin_required"
+#: An opened off-site page with less visible text than this is a script shell (a Drive viewer), not content.
+OFFSITE_MIN_TEXT = 40
 #: Fetch statuses that mean the evidence was not read (as opposed to read and found broken).
 UNREAD_FETCH = frozenset({"timeout", "blocked", "down", "dns_error", "connection_refused", "connection_reset",
                           "tls_error", "robots_disallowed", "private_address_refused"})
@@ -348,6 +350,9 @@ class SiteIndex:
             ok = 200 <= doc.status < 300 and not doc.fetch_error
             return Target(url, "document" if ok else "offsite_unfetched", doc=doc, host=host, link=link)
         if page.fetch_error in UNREAD_FETCH:
+            return Target(url, "offsite_unfetched", page=page, host=host, link=link)
+        if 200 <= page.status < 300 and not page.fetch_error and len(squash(page.text)) < OFFSITE_MIN_TEXT:
+            # a script application (a Drive file or folder viewer): its HTML shows nothing to judge
             return Target(url, "offsite_unfetched", page=page, host=host, link=link)
         return None
 

@@ -166,7 +166,7 @@ def target_reachable(ctx: ItemContext) -> Outcome:
     if unread:
         t = unread[0]
         return Outcome.review("offsite_unfetched", host=t.host, evidence_url=t.url,
-                              **ctx.msg(url=t.url, why=t.fetch_error or t.status))
+                              **ctx.msg(url=t.url, why=t.fetch_error or (t.status if t.status >= 300 else "no_text")))
     if ctx.offsite_ok:
         t = ctx.offsite_ok[0]
         return Outcome.ok("content_offsite_ok", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))

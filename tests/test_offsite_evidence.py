@@ -163,3 +163,10 @@ def test_an_opened_drive_file_counts_only_for_the_item_its_link_names(link_text,
     ev.documents.append(Document(url=VIEW, source_url=DOWNLOAD, text=O37_TEXT.format(y=2565)))
     res = {i.code: i for i in check_site(ev, 2565, AS_OF, codes={"O37"}).items}["O37"]
     assert res.status == expect, (res.reason, res.evidence_url)
+
+
+def test_an_opened_viewer_without_its_document_is_not_judged_by_its_title():
+    """A viewer page names the file ("... 2565.pdf - Google Drive") but shows none of its text."""
+    res = _o37_on_drive([], [_viewer_page("การดำเนินการเพื่อจัดการความเสี่ยงการทุจริต 2565.pdf - Google Drive")])
+    assert (res.status, res.reason, res.host) == ("needs_review", "offsite_unfetched", "drive.google.com")
+    assert "no_text" in res.reason_en

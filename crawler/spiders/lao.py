@@ -615,10 +615,17 @@ class LaoSpider(scrapy.Spider):
         out: list = []
         try:
             kind = self._response_doc_kind(response)
+            meta = response.meta
             if kind and response.status < 300:
                 await self._document(site, response, kind, out)
+            elif meta.get("oit_kind") == "doc":     # a download URL that answered no document (an HTML page)
+                url = meta.get("redirect_urls", [response.url])[0]
+                self._emit(site, out, DocumentEvidence(site.row.lao_id, Document(
+                    url=meta.get("oit_shown") or url, status=response.status, kind="other",
+                    fetch_error=classify_response(response) or "not_a_document", extract_status="fetch_error",
+                    source_url=url)))
+                site.docs_stored += 1
             else:
-                meta = response.meta
                 requested = meta.get("redirect_urls", [None])[0]
                 problem = None
                 if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
