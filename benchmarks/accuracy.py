@@ -1,11 +1,14 @@
 """Accuracy of the check engine on the simulated province, against the generator's labels.
 
     python -m benchmarks.accuracy [--via crawl|walk] [--limit N] [--workers N] [--latency-ms 150]
+                                  [--google-robots real|open]
 
 --via crawl  (default when it works) crawls each site through crawler.runner.crawl_one and the
              sim proxy (oitsim.server.SimServer), exactly like `oit check`;
 --via walk   gathers evidence by walking world.respond directly (same parser, same document
-             extractor, breadth-first, same page budget) - for when the crawl runner is not usable.
+             extractor, breadth-first, same page budget; off-site evidence links opened by the
+             crawl's rules of crawler/offsite.py, robots.txt obeyed) - for when the crawl runner
+             is not usable.
 
 Positive class = pass. Prints per-item and per-style precision / recall / F1, false passes (the
 checker says pass, the label says fail), the needs_review and unknown rates, the median check
@@ -32,7 +35,101 @@ from crawler.parse import parse_page
 DOC_EXT = (".pdf", ".docx", ".xlsx", ".doc", ".xls", ".pptx")
 
 
-def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_depth: int = 4) -> SiteEvidence:
+class OffsiteWalker:
+    """Opens off-site evidence links as the spider does (crawler/offsite.py): OIT-item candidates
+    only, per-site budget, robots.txt of each host, redirects only among accepted hosts, a sign-in
+    redirect named signin_required; documents recorded under the link as shown."""
+
+    def __init__(self, world, year: int = 2565):
+        from crawler import settings
+        from crawler.offsite import load_policy
+        from crawler.spiders.lao import LaoSpider
+
+        self.world = world
+        self.policy = load_policy(enabled=settings.OIT_OFFSITE_ENABLED, budget=settings.OIT_OFFSITE_BUDGET)
+        self.hub_re, self.term_re = LaoSpider._term_patterns(settings.OIT_HUB_TERMS, year)
+        self.agent = settings.USER_AGENT
+        self._robots: dict[str, object] = {}
+
+    def relevant(self, link, is_hub: bool) -> bool:
+        low = f"{link.text} {link.context}".lower()
+        path = urlsplit(link.url).path.lower()
+        return bool(is_hub or (self.hub_re and (self.hub_re.search(low) or self.hub_re.search(path)))
+                    or (self.term_re and self.term_re.search(low)))
+
+    def allowed(self, url: str) -> bool:
+        from protego import Protego
+
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        rp = self._robots.get(key)
+        if rp is None:
+            resp = self.world.respond("GET", key + "/robots.txt", {"User-Agent": self.agent})
+            body = resp.body.decode("utf-8", "replace") if resp.status == 200 else ""
+            rp = self._robots[key] = Protego.parse(body)
+        return rp.can_fetch(url, self.agent)
+
+    def fetch(self, url: str):
+        """(final URL, response or None, fetch status or None)."""
+        from urllib.parse import urljoin
+
+        cur = url
+        for _ in range(6):
+            if not self.allowed(cur):
+                return cur, None, "robots_disallowed"
+            resp = self.world.respond("GET", cur, {"User-Agent": self.agent})
+            loc = resp.header("Location")
+            if resp.status in (301, 302, 303, 307, 308) and loc:
+                nxt = urljoin(cur, loc)
+                if self.policy.is_signin(nxt):
+                    return cur, None, "signin_required"
+                if not self.policy.redirect_ok(nxt):
+                    return cur, None, "redirect_offsite"
+                cur = nxt
+                continue
+            return cur, resp, None
+        return cur, None, "too_many_redirects"
+
+    def open(self, ev: SiteEvidence, links, depth: int, is_hub: bool, state: dict, site_hosts: set) -> None:
+        from crawler.extract import extract_document, sniff_kind
+
+        for l in links:
+            if l.kind == "form" or not self.policy.accepts(l.url) or (urlsplit(l.url).hostname or "") in site_hosts:
+                continue
+            if not self.relevant(l, is_hub):
+                continue
+            plan = [f for f in self.policy.plan(l.url) if f.url not in state["seen"]]
+            if state["planned"] + len(plan) > self.policy.budget:
+                if plan:
+                    ev.flags.append("offsite_budget_exhausted")
+                continue
+            state["planned"] += len(plan)
+            for f in plan:
+                state["seen"].add(f.url)
+                final, resp, err = self.fetch(f.url)
+                if f.kind == "doc":
+                    if err or resp.status >= 300:
+                        ev.documents.append(Document(url=f.shown, status=resp.status if resp else 0, kind="other",
+                                                     fetch_error=err or "not_found", extract_status="fetch_error",
+                                                     source_url=f.url))
+                        continue
+                    kind = sniff_kind(resp.body, "")
+                    r = extract_document(resp.body, kind, timeout_s=20)
+                    ev.documents.append(Document(url=f.shown, status=resp.status, kind=kind, size=len(resp.body),
+                                                 text=r.text, extract_status=r.status, pages=r.pages, source_url=f.url))
+                    continue
+                if err or resp.status != 200:
+                    ev.pages.append(Page(url=f.url, status=resp.status if resp else 0, depth=depth + 1,
+                                         fetch_error=err or "not_found"))
+                    continue
+                parsed = parse_page(final, resp.body.decode("utf-8", "replace"))
+                ev.pages.append(Page(url=final, status=resp.status, title=parsed.title, text=parsed.text,
+                                     depth=depth + 1, requested_url=f.url if final != f.url else None,
+                                     size=len(resp.body)))
+
+
+def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_depth: int = 4,
+              offsite: OffsiteWalker | None = None) -> SiteEvidence:
     """Evidence of one simulated site by walking world.respond (no sockets)."""
     from crawler.extract import OcrBudget, extract_document, sniff_kind
 
@@ -48,6 +145,7 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
             return ev
     queue = deque([(start, 0, None)])
     seen = {start}
+    off_state = {"planned": 0, "seen": set()}
     hosts = {host, host[4:] if host.startswith("www.") else "www." + host}
     ndocs = 0
     ocr = OcrBudget()          # the site's OCR cap, as in a crawl
@@ -96,6 +194,9 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
         ev.links.extend(parsed.links)
         if depth >= max_depth:
             continue
+        if offsite is not None and offsite.policy.enabled and ev.status != "redirect_offsite":
+            hub = bool(offsite.hub_re and offsite.hub_re.search(f"{parsed.title} {unquote_url(cur)}".lower()))
+            offsite.open(ev, parsed.links, depth, hub, off_state, hosts)
         for l in parsed.links:
             if not l.url or l.url in seen:
                 continue
@@ -121,6 +222,11 @@ def walk_site(world, lao: dict, max_pages: int = 150, max_docs: int = 60, max_de
         ev.status = {403: "blocked", 429: "blocked", 404: "not_found"}.get(ev.pages[0].status,
                                                                         "server_error" if ev.pages[0].status >= 500 else "ok")
     return ev
+
+
+def unquote_url(url: str) -> str:
+    from urllib.parse import unquote
+    return unquote(url)
 
 
 def crawl_site(lao: dict, proxy: str) -> SiteEvidence:
@@ -149,6 +255,9 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", help="directory to keep walked evidence in (pickle), to re-run the checker only")
     ap.add_argument("--style", help="only sites of this style")
     ap.add_argument("--out", help="also write the whole report (Markdown) to this file")
+    ap.add_argument("--google-robots", choices=("real", "open"), default="real",
+                    help="robots.txt of the simulated Google hosts: modelled on the real files (default; Drive "
+                         "downloads disallowed) or open (what the checker could do if downloads were allowed)")
     args = ap.parse_args(argv)
     if args.out:
         import contextlib
@@ -169,6 +278,9 @@ def _run(args) -> int:
     from oitwatch.registry import load_laos
 
     world = mukdahan_world()
+    if args.google_robots == "open":
+        from oitsim.google import OPEN_ROBOTS
+        world.google.robots = dict(OPEN_ROBOTS)
     labels = world.labels()
     as_of = date.fromisoformat(labels[0].get("as_of") or DEFAULT_AS_OF.isoformat())
     reg = {l.lao_id: l for l in load_laos(check_codes=False)}
@@ -184,6 +296,7 @@ def _run(args) -> int:
                 s["url"] = url
     todo = [s for s in sites.values() if not args.style or s["style"] == args.style][: args.limit or None]
 
+    walker = OffsiteWalker(world) if args.via == "walk" else None
     proxy = None
     if args.via == "crawl":
         from oitsim.server import SimServer
@@ -196,7 +309,7 @@ def _run(args) -> int:
             if cached is not None and cached.exists():
                 ev = pickle.loads(cached.read_bytes())
             else:
-                ev = crawl_site(s, proxy) if args.via == "crawl" else walk_site(world, s)
+                ev = crawl_site(s, proxy) if args.via == "crawl" else walk_site(world, s, offsite=walker)
                 if cached is not None:
                     cached.parent.mkdir(parents=True, exist_ok=True)
                     cached.write_bytes(pickle.dumps(ev))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import date
+from urllib.parse import urlsplit
 
 from checks import primitives
 from checks.catalog import Catalog, CatalogItem, load_catalog
@@ -143,6 +144,8 @@ def check_item(site: SiteIndex, item: CatalogItem, year: int, as_of: date,
         if out.status == "pass":
             break
     _, c, out = best
+    if out.host is None and out.evidence_url and not site.is_onsite(out.evidence_url):
+        out.host = (urlsplit(out.evidence_url).hostname or "").lower() or None   # off-site evidence: name its host
     status = {"unfetched": "unknown"}.get(out.status, out.status)
     if status == "fail" and item.review_on_fail:
         status = "needs_review"

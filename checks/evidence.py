@@ -57,6 +57,8 @@ class Document:
                                   # (ocr: no text layer, `text` was read by OCR - less trusted; no_text: not OCR'd)
     pages: int | None = None
     fetch_error: str | None = None
+    source_url: str | None = None  # where the bytes came from when `url` is the link as shown (an off-site
+                                   # viewer URL rewritten to its public download URL); None: from `url`
 
 
 @dataclass

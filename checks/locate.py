@@ -57,12 +57,23 @@ def host_matches(url: str, entries) -> str | None:
     return None
 
 
+#: Fetch status (crawler/offsite.py) of an off-site file that answers with a sign-in page.
+SIGNIN_REQUIRED = "signin_required"
+#: An opened off-site page with less visible text than this is a script shell (a Drive viewer), not content.
+OFFSITE_MIN_TEXT = 40
+#: Fetch statuses that mean the evidence was not read (as opposed to read and found broken).
+UNREAD_FETCH = frozenset({"timeout", "blocked", "down", "dns_error", "connection_refused", "connection_reset",
+                          "tls_error", "robots_disallowed", "private_address_refused"})
+
+
 @dataclass
 class Target:
     """What one candidate link leads to, as far as the crawl saw it."""
 
     url: str | None
     kind: str                       # page | document | external | placeholder | inpage | unfetched
+                                    # | private (off-site file behind a sign-in page)
+                                    # | offsite_unfetched (off-site link opened, its content not read)
     page: Page | None = None
     doc: Document | None = None
     host: str = ""
@@ -310,6 +321,10 @@ class SiteIndex:
         inner = self._viewer_inner(url)
         if inner and (inner in self.docs or inner in self.pages):
             url = inner
+        if (url in self.docs or url in self.pages) and not self.is_onsite(url):
+            t = self._offsite(url, link)
+            if t is not None:
+                return t
         if url in self.docs:
             return Target(url, "document", doc=self.docs[url], host=_host(url), link=link)
         if url in self.pages:
@@ -322,6 +337,25 @@ class SiteIndex:
         if not self.is_onsite(url):
             return Target(url, "external", host=_host(inner or url), link=link)
         return Target(url, "unfetched", host=_host(url), link=link)
+
+    def _offsite(self, url: str, link: Link | None) -> Target | None:
+        """An off-site link the crawl opened (crawler/offsite.py): the document fetched for it, the
+        sign-in page of a file that is not public, or an opened link whose content was not read.
+        None: an ordinary page target (a form page is read like any page)."""
+        doc, page = self.docs.get(url), self.pages.get(url)
+        host = _host(url)
+        signin = SIGNIN_REQUIRED
+        if (doc is not None and doc.fetch_error == signin) or (page is not None and page.fetch_error == signin):
+            return Target(url, "private", page=page, doc=doc, host=host, link=link)
+        if doc is not None:
+            ok = 200 <= doc.status < 300 and not doc.fetch_error
+            return Target(url, "document" if ok else "offsite_unfetched", doc=doc, host=host, link=link)
+        if page.fetch_error in UNREAD_FETCH:
+            return Target(url, "offsite_unfetched", page=page, host=host, link=link)
+        if 200 <= page.status < 300 and not page.fetch_error and len(squash(page.text)) < OFFSITE_MIN_TEXT:
+            # a script application (a Drive file or folder viewer): its HTML shows nothing to judge
+            return Target(url, "offsite_unfetched", page=page, host=host, link=link)
+        return None
 
     def _viewer_inner(self, url: str) -> str | None:
         q = parse_qs(urlsplit(url).query)

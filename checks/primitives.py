@@ -14,7 +14,7 @@ from datetime import date
 
 from checks.catalog import CatalogItem
 from checks.evidence import SiteEvidence
-from checks.locate import Candidate, SiteIndex, Target, host_matches
+from checks.locate import UNREAD_FETCH, Candidate, SiteIndex, Target, host_matches
 from checks.outcome import Outcome
 from checks.thai import (contains_any, contains_any_unmarked, fiscal_year_of, lexicon, mask_thai_digits,
                          month_mentions, normalise, ocr_years, squash, unmarked, year_evidence)
@@ -24,8 +24,7 @@ TITLE_ZONE = 600           # characters at the start of a text that name what it
 MIN_WRAPPER_CHARS = 150
 MONTH_ZONE = 300
 TITLE_ONLY_CHARS = 12      # a page with less than this beyond its own title shows nothing readable           # where a monthly summary document names its month    # a shorter page that links documents is a wrapper: the documents decide
-_UNKNOWN_FETCH = {"timeout", "blocked", "down", "dns_error", "connection_refused", "connection_reset",
-                  "tls_error", "robots_disallowed", "private_address_refused"}
+_UNKNOWN_FETCH = UNREAD_FETCH
 
 
 def check(name: str):
@@ -84,8 +83,16 @@ class ItemContext:
     def documents(self) -> list[Target]:
         docs = [t for t in self.reachable if t.kind == "document"]
         for t in self.reachable:
-            docs.extend(d for d in t.docs if d.ok)
+            docs.extend(d for d in t.docs if d.ok and not self._other_items_offsite_file(d))
         return docs
+
+    def _other_items_offsite_file(self, d: Target) -> bool:
+        """An off-site file (a Drive file the crawl opened) linked from the page by a text that names
+        another item: a side menu listing every topic's file is not this item's evidence."""
+        if d.link is None or self.site.is_onsite(d.url):
+            return False
+        codes, _ = self.site.best_item(d.link.text)
+        return bool(codes) and self.item.code not in codes
 
     def sources(self) -> tuple[list[Source], list[Target]]:
         """(readable sources, unreadable documents). A short page that only wraps documents is
@@ -179,11 +186,20 @@ def target_reachable(ctx: ItemContext) -> Outcome:
     """The target opens: a page or document fetched with HTTP 2xx, or an accepted off-site host.
 
     Passes when: a target was fetched with 2xx, or it is on an off-site host the catalog accepts for this item.
-    Fails when: every target answered 4xx/5xx or led nowhere.
-    Needs review when: the only target is on an external host the catalog does not list.
+    Fails when: every target answered 4xx/5xx or led nowhere, or an off-site file answers with a sign-in page (not public).
+    Needs review when: the only target is on an external host the catalog does not list, or an off-site link was opened but its content could not be read (robots.txt, timeout).
     """
     if ctx.reachable:
         return Outcome.ok("reachable_ok", **ctx.msg())
+    private = [t for t in ctx.targets if t.kind == "private"]
+    if private:      # an assessor meets the same sign-in page
+        t = private[0]
+        return Outcome.fail("offsite_not_public", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    unread = [t for t in ctx.targets if t.kind == "offsite_unfetched"]
+    if unread:
+        t = unread[0]
+        return Outcome.review("offsite_unfetched", host=t.host, evidence_url=t.url,
+                              **ctx.msg(url=t.url, why=t.fetch_error or (t.status if t.status >= 300 else "no_text")))
     if ctx.offsite_ok:
         t = ctx.offsite_ok[0]
         return Outcome.ok("content_offsite_ok", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
@@ -342,6 +358,11 @@ def fiscal_year(ctx: ItemContext, offsets=(0,), period: str = "year") -> Outcome
     wanted = {ctx.year + o for o in offsets}
     max_year = ctx.as_of.year + 543 + lexicon().year_bounds["max_ahead"]
     readable, unreadable = ctx.sources()
+    if readable and all(s.kind == "link" and not host_matches(s.url, ctx.item.external_hosts) for s in readable):
+        # a file on a document host (Drive, OneDrive...) nobody could open: its link text does not
+        # date the document (a host the item itself lives on, such as e-GP, is judged by its link)
+        t = ctx.offsite_ok[0]
+        return Outcome.review("offsite_unverified", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
     # a page listing several items' files: only the files about this item can date it
     docs = sorted((s for s in readable if s.kind == "document" and _about_item(ctx.item, s)), key=lambda x: x.ocr)
     if not docs:
@@ -560,24 +581,47 @@ def _real_form(ctx: ItemContext, form) -> bool:
     return not contains_any(probe, lexicon().raw.get("search_form_words", ()))
 
 
+FORM_CLOSED, FORM_THIS, FORM_OTHER = "closed", "this", "other"
+
+
+def _opened_channel(ctx: ItemContext, url: str | None) -> str | None:
+    """What the crawl saw when it opened an off-site channel link (crawler/offsite.py): "closed" (the
+    form says it takes no more responses), "this" (its title or text is about this item), "other"
+    (an open form about something else, e.g. the Q&A board's form beside a complaint link), or
+    None when the link was not opened."""
+    if not url or ctx.site.is_onsite(url):
+        return None
+    page = ctx.site.pages.get(url)
+    if page is None or page.fetch_error or not 200 <= page.status < 300:
+        return None
+    text = squash(f"{page.title} {page.text}")
+    if contains_any(text, lexicon().closed_form_phrases):
+        return FORM_CLOSED
+    terms = ctx.item.labels + ctx.item.content + (ctx.item.title_th,)     # the topic, not channel mechanics
+    return FORM_THIS if contains_any(text, terms) else FORM_OTHER
+
+
 @check("channel_works")
 def channel_works(ctx: ItemContext) -> Outcome:
     """An interactive channel exists: an on-site form or board, or an accepted external service.
 
-    Passes when: the target is on an accepted host, or a reachable page holds a form, a link to an accepted host, or board/form wording.
-    Fails when: the reachable pages show no channel.
+    Passes when: the target is on an accepted host, or a reachable page holds a form, a link to an accepted host (one the crawl opened must be about this item), or board/form wording.
+    Fails when: the reachable pages show no channel, or the off-site form says it no longer accepts responses.
     Needs review when: the only target is an external host the catalog does not list.
     """
     for t in ctx.targets:
         if t.kind == "external" and _accepted_channel(ctx, t.url):
             return Outcome.ok("channel_offsite_ok", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
     for t in ctx.reachable:
+        if t.page is not None and _opened_channel(ctx, t.url) == FORM_CLOSED:
+            return Outcome.fail("form_closed", host=t.host, evidence_url=t.url, **ctx.msg(url=t.url))
+    for t in ctx.reachable:
         if t.page is None:
             continue
         for l in t.channels:
             if l.kind == "form" and _real_form(ctx, l):
                 return Outcome.ok("channel_ok", evidence_url=t.url, **ctx.msg(url=t.url))
-            if _accepted_channel(ctx, l.url):
+            if _accepted_channel(ctx, l.url) and _opened_channel(ctx, l.url) in (None, FORM_THIS):
                 host = l.host
                 return Outcome.ok("channel_offsite_ok", host=host, evidence_url=l.url, **ctx.msg(url=l.url))
         text = squash(ctx.page_text(t))

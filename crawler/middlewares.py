@@ -1,7 +1,8 @@
 """Downloader middlewares of the OIT Watch crawler, plus the fault/target fallbacks they share.
 
 * ``TargetGuardMiddleware`` sets the forward proxy (``OIT_PROXY``) and refuses private/loopback
-  targets unless ``OIT_ALLOW_PRIVATE``; it runs for every request, so redirects are checked too.
+  targets unless ``OIT_ALLOW_PRIVATE``; it runs for every request, so redirects are checked too
+  (an off-site evidence request may only redirect among the hosts of crawler/offsite.py).
 * ``ConditionalRequestMiddleware`` sends If-None-Match / If-Modified-Since for documents the
   store already holds, so an unchanged document is neither downloaded nor extracted again.
 * ``BackoffRetryMiddleware`` retries transient errors with exponential backoff and honours
@@ -83,7 +84,11 @@ class TargetGuardMiddleware:
             raise RedirectRefused(problem, request.url)
         if request.meta.get("oit_role") == "home" or request.meta.get("oit_force"):
             return
-        site = getattr(self.crawler.spider, "sites", {}).get(request.meta.get("oit_site"))
+        spider = self.crawler.spider
+        if request.meta.get("oit_offsite") and getattr(spider, "offsite", None) is not None \
+                and spider.offsite.redirect_ok(request.url):
+            return      # an off-site evidence link may redirect among the accepted off-site hosts
+        site = getattr(spider, "sites", {}).get(request.meta.get("oit_site"))
         if site is not None and (urlsplit(request.url).hostname or "").lower() not in site.hosts:
             raise RedirectRefused("redirect_offsite", request.url)
 

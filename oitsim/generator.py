@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import google
 from .content import Lao, fill, item_map, items, rng, stable_hash, vocab
 from .world import HostProfile, SimResponse, host_of, not_found
 
@@ -82,6 +83,11 @@ DOC_FORMS = ("pdf", "scan", "docx", "xlsx", "drive")
 YEAR_RULES = ("current", "prev", "h1", "plan", "monthly")
 PASS_STATES = ("ok",)
 
+#: chance that a Drive file planted as published is not shared publicly (sign-in page), and that a
+#: Google Form planted as a channel no longer accepts responses
+PRIVATE_DRIVE_SHARE = 0.15
+CLOSED_FORM_SHARE = 0.2
+
 #: chance an item is defective, by site quality tier
 TIER_DEFECT = {"good": 0.07, "fair": 0.2, "poor": 0.45}
 TIER_WEIGHTS = (("good", 0.45), ("fair", 0.4), ("poor", 0.15))
@@ -92,7 +98,7 @@ class ItemPlan:
     """What the generator planted for one item on one site."""
 
     code: str
-    state: str  # ok | missing | broken | placeholder | empty | stale | incomplete
+    state: str  # ok | missing | broken | placeholder | empty | stale | incomplete | private | closed
     form: str  # page | list | channel | offsite_channel | social | monthly | pdf | scan | docx | xlsx | drive
     fy: int | None  # fiscal year the content names (None: no year written)
     variant: int = 0  # free random number for per-style choices
@@ -232,6 +238,11 @@ def plan_items(seed, host: str, style: str, tier: str, as_of: date) -> dict[str,
             form = "page" if item["form"] != "doc" else "pdf"
         if state == "incomplete" and form not in ("page", "monthly"):
             form = "page"
+        if state == "ok" and form in ("drive", "offsite_channel"):
+            # its own stream, so the other plans of the site stay as they were
+            share = PRIVATE_DRIVE_SHARE if form == "drive" else CLOSED_FORM_SHARE
+            if rng(seed, host, code, "google").random() < share:
+                state = "private" if form == "drive" else "closed"
         plans[code] = ItemPlan(code, state, form, fy, variant, missing)
     return plans
 
@@ -341,6 +352,8 @@ class GeneratedWorld:
         self._spec_lru: OrderedDict[str, SiteSpec] = OrderedDict()
         self._known = known
         self.unlabelled: set[str] = set()
+        #: Google Drive / Forms / sign-in hosts for the files and forms these sites link to
+        self.google = google.GoogleServices(self.site)
 
     # -- specs and sites
     def spec(self, host: str) -> SiteSpec | None:
@@ -403,10 +416,12 @@ class GeneratedWorld:
 
     def has_host(self, host: str) -> bool:
         host = host.lower().split(":")[0]
-        return self._canonical(host) or self.alias_of(host) is not None
+        return host in google.HOSTS or self._canonical(host) or self.alias_of(host) is not None
 
     def profile(self, host: str) -> HostProfile:
         host = host.lower().split(":")[0]
+        if host in google.HOSTS:
+            return HostProfile()
         spec = self.spec(host) or self.spec(self.alias_of(host) or "")
         if spec is None:
             return HostProfile(fault="dns_error")
@@ -416,6 +431,10 @@ class GeneratedWorld:
         host = host_of(url)
         parts = urlsplit(url)
         tail = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        if host in google.HOSTS:
+            if parts.scheme == "http":
+                return SimResponse(301, [("Location", f"https://{host}{tail}")], b"")
+            return self._cached(host, method, url, headers, self.google.respond, ())
         site = self.site(host)
         if site is None:
             target = self.alias_of(host)
@@ -425,12 +444,16 @@ class GeneratedWorld:
             return SimResponse(301, [("Location", f"{canonical.scheme}://{target}{tail}")], b"")
         if site.spec.scheme == "https" and parts.scheme == "http":
             return SimResponse(301, [("Location", f"https://{host}{tail}")], b"")
+        return self._cached(host, method, url, headers, site.respond, site.server_headers)
+
+    def _cached(self, host, method, url, headers, answer, server_headers) -> SimResponse:
+        """``answer(method, url, headers)`` with document bytes kept in the LRU, ETag and 304."""
         key = (host, url.split("#", 1)[0])
         resp = self._docs.get(key)
         if resp is not None:
             self._docs.move_to_end(key)
         else:
-            resp = site.respond(method, url, headers)
+            resp = answer(method, url, headers)
             if resp.status == 200 and getattr(resp, "_cacheable", False):
                 resp.headers.append(("ETag", '"' + stable_hash(key[1], n=16) + '"'))
                 resp.headers.append(("Last-Modified", "Tue, 01 Mar 2022 02:00:00 GMT"))
@@ -440,7 +463,7 @@ class GeneratedWorld:
         etag = resp.header("ETag") if resp.status == 200 else None
         if etag and _header(headers, "If-None-Match") == etag:
             return SimResponse(304, [("ETag", etag)], b"")
-        out = SimResponse(resp.status, list(resp.headers) + list(site.server_headers), resp.body)
+        out = SimResponse(resp.status, list(resp.headers) + list(server_headers), resp.body)
         return _for_method(method, out)
 
     # -- ground truth

@@ -17,7 +17,8 @@ FIELDS = ["lao_id", "host", "style", "code", "label", "problem", "as_of", "form"
 #: problems that annotate a PASS (the evidence exists but is in a form a machine may not verify)
 PASS_NOTES = ("scanned", "offsite")
 #: problems that make an item FAIL
-FAIL_PROBLEMS = ("missing", "broken", "placeholder", "empty", "stale", "incomplete", "hijacked", "unreachable")
+FAIL_PROBLEMS = ("missing", "broken", "placeholder", "empty", "stale", "incomplete", "private", "closed", "hijacked",
+                 "unreachable")
 
 
 def write_labels(world, path: str | Path) -> int:

@@ -6,7 +6,8 @@ The server (``oitsim/server.py``) and the fault catalog code against this module
 * ``SimResponse`` — status, headers and body bytes of one answer;
 * ``HostProfile`` — per-host latency, bandwidth and connection-level fault;
 * ``World`` — the protocol (``has_host``, ``respond``, ``profile``);
-* ``MultiWorld`` — dispatches by host over several worlds (first one that has the host wins).
+* ``MultiWorld`` — dispatches by host over several worlds (first one that has the host and does
+  not answer 404 wins; the Google hosts of ``oitsim/google.py`` are in every generated world).
 
 Generated worlds (``oitsim.generator.mukdahan_world`` / ``oitsim.national.national_world``)
 also expose ``labels()`` (ground truth) and ``hosts()``.
@@ -104,10 +105,16 @@ class MultiWorld:
         return self._owner(host) is not None
 
     def respond(self, method: str, url: str, headers: dict[str, str]) -> SimResponse:
-        world = self._owner(host_of(url))
-        if world is None:
-            return not_found()
-        return world.respond(method, url, headers)
+        # A host several worlds serve (the Google hosts every generated world has) is answered
+        # by the first world that knows the path: a 404 lets the next world try.
+        host = host_of(url)
+        resp = None
+        for world in self.worlds:
+            if world.has_host(host):
+                resp = world.respond(method, url, headers)
+                if resp.status != 404:
+                    return resp
+        return resp if resp is not None else not_found()
 
     def profile(self, host: str) -> HostProfile:
         world = self._owner(host)

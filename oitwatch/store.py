@@ -115,7 +115,13 @@ def _m1_initial(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+def _m2_document_source_url(db: sqlite3.Connection) -> None:
+    """Off-site evidence: a document is recorded under the link the site shows (a Drive viewer URL)
+    and ``source_url`` keeps the URL its bytes were fetched from (the public download URL)."""
+    db.execute("ALTER TABLE documents ADD COLUMN source_url TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_document_source_url]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -296,9 +302,9 @@ class Store:
                     (doc.sha256, doc.kind, doc.size, _pack(doc.text), doc.extract_status, doc.pages, now_iso()))
             self.db.execute(
                 "INSERT INTO documents(run_id, lao_id, url, status, kind, size, sha256, extract_status, pages,"
-                " fetch_error, reused) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " fetch_error, reused, source_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, lao_id, doc.url, doc.status, doc.kind, doc.size, doc.sha256 or None, doc.extract_status,
-                 doc.pages, doc.fetch_error, int(reused)))
+                 doc.pages, doc.fetch_error, int(reused), doc.source_url))
 
     def finish_site(self, run_id: int, lao_id: str, status: str, final_url: str | None, platform: str | None,
                     flags: Iterable[str]) -> None:
@@ -340,7 +346,7 @@ class Store:
             ev.documents.append(Document(url=r["url"], status=r["status"], kind=r["kind"] or "other",
                                          size=r["size"], sha256=r["sha256"] or "", text=_unpack(r["btext"]),
                                          extract_status=status, pages=r["pages"],
-                                         fetch_error=r["fetch_error"]))
+                                         fetch_error=r["fetch_error"], source_url=r["source_url"]))
         return ev
 
     # ----------------------------------------------------------------- conditional requests

@@ -6,8 +6,10 @@ points are queued, and links are followed best-first: ITA/OIT hub pages first, t
 text, context or URL match the catalog's priority terms. Each site has a page, depth and
 document budget and a per-site frontier, so the budget goes to the most relevant links and the
 memory of a site is freed when it ends. Documents are fetched within a size limit and their
-text is extracted in a limited subprocess. Off-site links are recorded, never fetched.
-Playwright renders only pages that need JavaScript.
+text is extracted in a limited subprocess. Off-site links are recorded; those to an off-site
+evidence host of config/crawl.yaml (Google Drive, Forms) that are OIT-item candidates are also
+opened, within a per-site budget (crawler/offsite.py). Playwright renders only pages that need
+JavaScript.
 
 The spider yields flat evidence items (crawler/items.py); it judges nothing.
 """
@@ -28,6 +30,7 @@ from scrapy.exceptions import NotConfigured
 
 from checks.evidence import Document, Link, Page
 from crawler import faults
+from crawler import offsite as offsite_rules
 from crawler.adapters import ADAPTERS, get_adapter
 from crawler.fingerprint import fingerprint
 from crawler.items import DocumentEvidence, LinkEvidence, PageEvidence, SiteFinished, SiteStarted
@@ -134,6 +137,8 @@ class SiteState:
     trap: object = None
     trap_relevant: object = None
     ocr: object = None              # crawler.extract.OcrBudget: this site's cap on OCR'd documents
+    offsite_planned: int = 0
+    offsite_shown: dict = field(default_factory=dict)   # off-site request URL -> the link as the site shows it
 
 
 class LaoSpider(scrapy.Spider):
@@ -194,6 +199,8 @@ class LaoSpider(scrapy.Spider):
         spider.playwright_max = s.getint("OIT_PLAYWRIGHT_MAX_PER_SITE")
         spider.playwright_context = dict(s.getdict("OIT_PLAYWRIGHT_CONTEXT") or {"ignore_https_errors": True})
         spider.hub_re, spider.term_re = cls._term_patterns(s.getlist("OIT_HUB_TERMS"), spider.year)
+        spider.offsite = offsite_rules.load_policy(enabled=s.getbool("OIT_OFFSITE_ENABLED"),
+                                                   budget=s.getint("OIT_OFFSITE_BUDGET"))
         return spider
 
     @staticmethod
@@ -274,6 +281,10 @@ class LaoSpider(scrapy.Spider):
         out = []
         while site.inflight < self.site_inflight and site.frontier:
             neg, _, url, depth, kind = heapq.heappop(site.frontier)
+            if kind in ("offsite_page", "offsite_doc"):     # budgeted when queued (_follow_offsite)
+                site.inflight += 1
+                out.append(self._offsite_request(site, url, depth, kind, neg))
+                continue
             if kind == "doc":
                 if site.docs_issued >= self.max_docs:
                     site.flags.add("budget_exhausted")
@@ -291,6 +302,13 @@ class LaoSpider(scrapy.Spider):
                                       priority=int(min(-neg, ENTRY_PRIORITY)),
                                       meta=self._meta(site, depth, "page", kind)))
         return out
+
+    def _offsite_request(self, site: SiteState, url: str, depth: int, kind: str, neg: float) -> scrapy.Request:
+        doc = kind == "offsite_doc"
+        return scrapy.Request(url, callback=self.parse_offsite, errback=self.on_error, dont_filter=True,
+                              priority=int(min(-neg, ENTRY_PRIORITY)),
+                              meta=self._meta(site, depth, "offsite", "doc" if doc else "page", oit_offsite=True,
+                                              oit_shown=site.offsite_shown.get(url, url)))
 
     def _emit(self, site: SiteState, out: list, item) -> None:
         site.items += 1
@@ -398,6 +416,19 @@ class LaoSpider(scrapy.Spider):
                 self._follow(site, links, depth, is_hub)
         elif role == "home":
             self._home_failed(site, url, 0, status, out)
+        elif request.meta.get("oit_offsite"):
+            if self.offsite.is_signin(getattr(failure.value, "target", None)):
+                status = offsite_rules.SIGNIN_REQUIRED      # not shared publicly: Google asks to sign in
+            shown = request.meta.get("oit_shown") or url
+            if kind == "doc":
+                self._emit(site, out, DocumentEvidence(site.row.lao_id, Document(
+                    url=shown, status=0, kind=self._doc_kind(url) or "other", fetch_error=status,
+                    extract_status="fetch_error", source_url=url if url != shown else None)))
+                site.docs_stored += 1
+            else:
+                self._emit(site, out, PageEvidence(site.row.lao_id, Page(url=url, status=0, depth=depth,
+                                                                          fetch_error=status)))
+                site.pages_stored += 1
         elif kind == "doc":
             doc = Document(url=url, status=0, kind=self._doc_kind(url) or "other", fetch_error=status,
                            extract_status="too_large" if status == "too_large" else "fetch_error")
@@ -522,6 +553,7 @@ class LaoSpider(scrapy.Spider):
         if depth >= self.max_depth or offsite_home:
             return
         self._follow(site, own_links, depth, is_hub)
+        self._follow_offsite(site, parsed.links, depth, is_hub)
         if parsed.meta_refresh and (urlsplit(parsed.meta_refresh).hostname or "").lower() in site.hosts:
             self._enqueue(site, parsed.meta_refresh, depth, "page", HUB_BONUS)
 
@@ -561,10 +593,72 @@ class LaoSpider(scrapy.Spider):
                 score += TERM_BONUS
             self._enqueue(site, url, depth + 1, kind, score, relevant=relevant or is_hub)
 
+    def _follow_offsite(self, site: SiteState, links: list, depth: int, is_hub: bool) -> None:
+        """Queue the off-site evidence links (crawler/offsite.py) that are OIT-item candidates."""
+        if not self.offsite.enabled:
+            return
+        for link in links:
+            url = link.url
+            if link.kind == "form" or not self.offsite.accepts(url) or \
+                    (urlsplit(url).hostname or "").lower() in site.hosts:
+                continue
+            score, relevant = self._score(f"{link.text} {link.context}", url, link.in_nav, depth + 1)
+            if not (relevant or is_hub):
+                continue
+            plan = [f for f in self.offsite.plan(url) if norm_url(f.url) not in site.seen]
+            if site.offsite_planned + len(plan) > self.offsite.budget:   # a link is opened whole or not at all
+                if plan:
+                    site.flags.add("offsite_budget_exhausted")
+                continue
+            site.offsite_planned += len(plan)
+            for fetch in plan:
+                site.offsite_shown.setdefault(fetch.url, fetch.shown)
+                self._enqueue(site, fetch.url, depth + 1, f"offsite_{fetch.kind}", score + TERM_BONUS, force=True)
+
+    async def parse_offsite(self, response):
+        """An off-site evidence link: its document (recorded under the link as shown), or its page
+        (title and text only: its links are not followed nor recorded)."""
+        site = self.sites.get(response.meta.get("oit_site"))
+        if site is None:
+            return
+        out: list = []
+        try:
+            kind = self._response_doc_kind(response)
+            meta = response.meta
+            if kind and response.status < 300:
+                await self._document(site, response, kind, out)
+            elif meta.get("oit_kind") == "doc":     # a download URL that answered no document (an HTML page)
+                url = meta.get("redirect_urls", [response.url])[0]
+                self._emit(site, out, DocumentEvidence(site.row.lao_id, Document(
+                    url=meta.get("oit_shown") or url, status=response.status, kind="other",
+                    fetch_error=classify_response(response) or "not_a_document", extract_status="fetch_error",
+                    source_url=url)))
+                site.docs_stored += 1
+            else:
+                requested = meta.get("redirect_urls", [None])[0]
+                problem = None
+                if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
+                    problem = classify_response(response) or ("not_found" if response.status >= 300 else None)
+                html = response.text if self._is_html(response) and not problem else ""
+                parsed = parse_page(response.url, html) if html else None
+                self._emit(site, out, PageEvidence(site.row.lao_id, Page(
+                    url=response.url, status=response.status, title=parsed.title if parsed else "",
+                    text=parsed.text if parsed else "", depth=meta.get("oit_depth", 0), fetch_error=problem,
+                    requested_url=requested if requested != response.url else None,
+                    content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
+                    size=len(response.body))))
+                site.pages_stored += 1
+        except Exception:  # noqa: BLE001 - one odd off-site answer must not stop the site
+            logger.exception("error handling off-site %s", response.url)
+        for x in self._settle(site, out):
+            yield x
+
     # ------------------------------------------------------------------ documents
     async def _document(self, site: SiteState, response, kind: str, out: list) -> None:
         meta = response.meta
-        url = meta.get("redirect_urls", [response.url])[0]
+        fetched = meta.get("redirect_urls", [response.url])[0]
+        url = meta.get("oit_shown") or fetched      # an off-site download is recorded under the link as shown
+        source = fetched if url != fetched else None
         store = self.store
         validators = meta.get("oit_validators")
         reused = False
@@ -598,8 +692,9 @@ class LaoSpider(scrapy.Spider):
                 etag = (h.get(b"ETag") or b"").decode("latin-1") or None
                 lm = (h.get(b"Last-Modified") or b"").decode("latin-1") or None
                 if etag or lm:
-                    store.save_validators(url, etag=etag, last_modified=lm, sha256=sha, kind=doc.kind,
+                    store.save_validators(fetched, etag=etag, last_modified=lm, sha256=sha, kind=doc.kind,
                                           size=len(body))
+        doc.source_url = source
         self._emit(site, out, DocumentEvidence(site.row.lao_id, doc, reused=reused))
         site.docs_stored += 1
 

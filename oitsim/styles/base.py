@@ -34,6 +34,7 @@ from ..content import (
     vocab,
 )
 from .. import docs as docbuild
+from .. import google
 from ..world import SimResponse
 
 esc = html.escape
@@ -219,14 +220,14 @@ class BaseSite:
             rel = self.item_page_path(code)
             self.add(rel, lambda c=code: self.empty_page(c))
             return Link(code, text, self.href(rel), self.abs(rel), "empty")
-        # ok / stale / incomplete: real content
+        # ok / stale / incomplete / private / closed: real content
         if form == "social":
             return Link(code, text, self.spec.facebook, self.spec.facebook, "offsite")
-        if form == "offsite_channel":
-            url = f"https://docs.google.com/forms/d/e/1FAIpQL{stable_hash(self.spec.host, code, n=20)}/viewform"
+        if form == "offsite_channel":  # served by oitsim/google.py (closed forms too)
+            url = google.form_url(self.spec.host, code)
             return Link(code, text, url, url, "offsite")
-        if form == "drive":
-            url = f"https://drive.google.com/file/d/1{stable_hash(self.spec.host, code, 'drive', n=28)}/view?usp=sharing"
+        if form == "drive":  # served by oitsim/google.py (private files answer with the sign-in page)
+            url = google.drive_view_url(self.spec.host, code)
             return Link(code, text, url, url, "offsite")
         if form in docbuild.MIME or form == "scan":
             ext = "pdf" if form in ("pdf", "scan") else form

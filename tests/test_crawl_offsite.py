@@ -1,0 +1,99 @@
+"""The spider opens a site's Google Drive / Forms links through the sim proxy (subprocess crawls).
+
+With robots.txt modelled on Google's real files the Drive download path is disallowed: the viewer
+is opened (public or sign-in page) and the download is recorded as refused by robots.txt. With open
+robots files (the download mechanics) the file's bytes are fetched at the public download URL and
+the evidence keeps them under the viewer URL the site shows.
+"""
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlsplit
+
+import pytest
+
+from oitwatch.paths import DEFAULT_LAOS
+from oitwatch.store import Store
+
+YEAR, AS_OF = "2565", "2022-04-30"
+
+
+def _drive_site(world) -> tuple[dict, dict[str, dict]]:
+    """A registry row whose site links public and private Drive files, and its Drive label rows."""
+    by_host: dict[str, dict[str, dict]] = {}
+    for r in world.labels():
+        if r["form"] == "drive" and r["evidence_url"]:
+            by_host.setdefault(r["host"], {})[r["code"]] = r
+    with open(DEFAULT_LAOS, encoding="utf-8") as fh:
+        rows = {(urlsplit(r["url"]).hostname or "").lower(): r for r in csv.DictReader(fh) if r["url"]}
+    for host, labels in sorted(by_host.items()):
+        problems = {r["problem"] for r in labels.values()}
+        if host in rows and {"offsite", "private"} <= problems and world.styles().get(host) in ("joomla", "itatable"):
+            return rows[host], labels
+    pytest.skip("no simulated site links both a public and a private Drive file")
+
+
+def _crawl(run_command, tmp_path, proxy, row) -> object:
+    registry = tmp_path / "laos.csv"
+    with open(registry, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    proc = run_command.oit("crawl", "--registry", registry, "--proxy", proxy, "--allow-private", "--fast", "--no-js",
+                           "--data-dir", tmp_path / "data", "--year", YEAR, "--as-of", AS_OF, "--no-check",
+                           "--max-pages", "40", "--max-docs", "4", timeout=150)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    store = Store(tmp_path / "data")
+    return store.load_evidence(store.latest_run("crawl"), row["lao_id"])
+
+
+@pytest.mark.slow
+def test_drive_links_are_opened_and_real_robots_keep_the_download_unread(sim_proxy, tmp_path, run_command):
+    from oitsim.generator import mukdahan_world
+
+    row, labels = _drive_site(mukdahan_world())
+    ev = _crawl(run_command, tmp_path, sim_proxy.url, row)
+    docs = {d.url: d for d in ev.documents}
+    pages = {p.url: p for p in ev.pages}
+    public = [r["evidence_url"] for r in labels.values() if r["problem"] == "offsite"]
+    private = [r["evidence_url"] for r in labels.values() if r["problem"] == "private"]
+    opened = [u for u in public if u in pages]
+    assert opened, f"no public Drive viewer was opened among {public}"
+    for url in opened:
+        assert pages[url].status == 200 and pages[url].title.endswith("- Google Drive")
+        doc = docs[url]
+        assert doc.fetch_error == "robots_disallowed" and "/uc?export=download" in doc.source_url
+    assert any(pages.get(u) is not None and pages[u].fetch_error == "signin_required" for u in private)
+
+
+@pytest.mark.slow
+def test_drive_file_is_fetched_at_its_download_url_and_kept_under_the_viewer_url(tmp_path, run_command):
+    from oitsim.generator import mukdahan_world
+    from oitsim.google import OPEN_ROBOTS
+    from oitsim.server import SimServer
+
+    world = mukdahan_world()
+    world.google.robots = dict(OPEN_ROBOTS)
+    row, labels = _drive_site(world)
+    server = SimServer(world, ca_dir=tmp_path / "ca")
+    proxy, _ca = server.start_in_thread()
+    try:
+        ev = _crawl(run_command, tmp_path, proxy, row)
+    finally:
+        server.stop()
+    docs = {d.url: d for d in ev.documents}
+    site = world.site(urlsplit(row["url"]).hostname)
+    fetched = 0
+    for code, label in labels.items():
+        doc = docs.get(label["evidence_url"])
+        if doc is None:
+            continue
+        if label["problem"] == "private":
+            assert doc.fetch_error == "signin_required", doc
+            continue
+        assert doc.fetch_error is None and doc.kind in ("pdf", "docx"), doc
+        assert doc.source_url == "https://drive.google.com/uc?export=download&id=" + label["evidence_url"].split("/")[5]
+        assert site.lao.full_name in (doc.text or "")
+        fetched += 1
+    assert fetched, f"no Drive file fetched; documents: {sorted(docs)}"
+    assert not any(d.url.startswith("https://drive.usercontent.google.com/") for d in ev.documents)
