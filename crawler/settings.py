@@ -75,6 +75,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.TlsObserverMiddleware": 960,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,          # same place; gives a hanging host up after robots.txt
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
@@ -103,6 +105,8 @@ OIT_MAX_DOCS = int(_B["max_docs"])
 OIT_PAGE_MAXSIZE = 5_000_000
 OIT_EXTRACT_TIMEOUT = 30                    # seconds per document extraction
 OIT_EXTRACT_MEM_MB = 512
+OIT_ROBOTS_HOSTS = 4096                     # parsed robots.txt files kept (hosts of finished sites are forgotten)
+OIT_EXTRACT_WORKERS = 2                     # document extractions at once (threads running pdftotext/office workers)
 OIT_DOC_EXTENSIONS = {"pdf": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx", "pptx": "pptx",
                       "ppt": "other", "odt": "other", "ods": "other", "rtf": "other"}
 OIT_DOC_CONTENT_TYPES = {
