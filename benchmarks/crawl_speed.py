@@ -176,6 +176,20 @@ def _child_main(args) -> int:
     return 0
 
 
+class ProxyEverywhere:
+    """The do-nothing spider's only downloader middleware: OIT_PROXY in every request's meta."""
+
+    def __init__(self, proxy: str):
+        self.proxy = proxy
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("OIT_PROXY"))
+
+    def process_request(self, request, spider=None):
+        request.meta.setdefault("proxy", self.proxy)
+
+
 def _baseline(laos, proxy: str, overrides: dict, max_pages: int, urls_out: Path | None = None) -> dict:
     """A do-nothing spider with our crawl's rules and budgets, and no work beyond following links.
 
@@ -193,9 +207,8 @@ def _baseline(laos, proxy: str, overrides: dict, max_pages: int, urls_out: Path 
 
     s = Settings()
     s.setmodule(project, priority="project")
-    for key in ("DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES"):
-        s.set(key, {}, priority="cmdline")
-    # Scrapy's own RetryMiddleware and RobotsTxtMiddleware stay (ours retries through a subclass of it)
+    s.set("ITEM_PIPELINES", {}, priority="cmdline")
+    # Scrapy's own RetryMiddleware and RobotsTxtMiddleware stay (ours subclass them)
     s.set("OIT_MAX_PAGES", max_pages, priority="cmdline")
     for key, value in overrides.items():
         s.set(key, value, priority="cmdline")
@@ -246,10 +259,9 @@ def _baseline(laos, proxy: str, overrides: dict, max_pages: int, urls_out: Path 
                 yield scrapy.Request(url, dont_filter=True,
                                      meta={"site": response.meta["site"], "d": depth + 1})
 
-    # The proxy for every request, robots.txt included (Scrapy's HttpProxyMiddleware reads these;
-    # ours sets it in TargetGuardMiddleware, which the robots.txt requests pass through too).
-    os.environ.update({"http_proxy": proxy, "https_proxy": proxy})
-    os.environ.pop("no_proxy", None)
+    # The proxy for every request, robots.txt included, set the way ours sets it (TargetGuardMiddleware).
+    s.set("DOWNLOADER_MIDDLEWARES", {"benchmarks.crawl_speed.ProxyEverywhere": 50}, priority="cmdline")
+    s.set("OIT_PROXY", proxy, priority="cmdline")
     process = CrawlerProcess(s)
     crawler = process.create_crawler(DoNothingSpider)
     process.crawl(crawler)
@@ -293,11 +305,22 @@ def overlap(a: Path, b: Path) -> tuple[int, int, int]:
     return len(ua & ub), len(ua - ub), len(ub - ua)
 
 
+def _with_sim_counts(server, run) -> dict:
+    """run() plus what the simulator saw meanwhile: requests, connections, TLS handshakes."""
+    keys = ("requests", "connections", "tls_handshakes")
+    before = {k: server.stats.get(k, 0) for k in keys}
+    stats = run()
+    stats.update({f"sim_{k}": server.stats.get(k, 0) - before[k] for k in keys})
+    return stats
+
+
 def _line(label: str, st: dict) -> str:
     return (f"{label}: {st['response_received_count']:6d} responses, "
             f"{st.get('downloader/response_bytes', 0) / 2**20:6.1f} MiB in {st['elapsed_time_seconds']:6.1f} s"
             f" = {pages_per_s(st):6.1f} pages/s; CPU s crawler {st.get('cpu_main_s', 0):.1f}, its children "
-            f"{st.get('cpu_children_s', 0):.1f}, simulator {st.get('cpu_driver_s', 0):.1f}")
+            f"{st.get('cpu_children_s', 0):.1f}, simulator {st.get('cpu_driver_s', 0):.1f}"
+            + (f"; the simulator saw {st['sim_requests']} requests, {st['sim_connections']} connections, "
+               f"{st['sim_tls_handshakes']} TLS handshakes" if "sim_requests" in st else ""))
 
 
 def main(argv=None) -> int:
@@ -336,8 +359,8 @@ def main(argv=None) -> int:
                   f"the do-nothing spider, then {args.repeat} pairs (do-nothing, ours) run alternately", flush=True)
             run_child("baseline", proxy, registry, tmp / "warm.json")
             for i in range(args.repeat):
-                base = run_child("baseline", proxy, registry, tmp / f"base{i}.json")
-                ours = run_child("ours", proxy, registry, tmp / f"ours{i}.json")
+                base = _with_sim_counts(server, lambda: run_child("baseline", proxy, registry, tmp / f"base{i}.json"))
+                ours = _with_sim_counts(server, lambda: run_child("ours", proxy, registry, tmp / f"ours{i}.json"))
                 b, o = pages_per_s(base), pages_per_s(ours)
                 pairs.append((base, ours, o / b if b else 0.0))
                 print(f"pair {i + 1}: ratio {pairs[-1][2]:.2f}\n  {_line('do-nothing ', base)}\n"
