@@ -9,6 +9,9 @@
   ``Retry-After`` (capped by ``OIT_RETRY_MAX_WAIT``).
 * ``TlsObserverMiddleware`` records expired / self-signed certificates as site flags (Scrapy does
   not verify certificates, so such sites are still crawled).
+* ``RobotsTxtMiddleware`` is Scrapy's, plus: a host whose robots.txt timed out is not asked again
+  (its queued requests fail at once as timeouts), and parsed robots.txt files of hosts long done
+  are forgotten, so memory does not grow with the number of sites.
 """
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ import random
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest, NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import faults, netguard
 from crawler.extract import ocr_pending
@@ -204,3 +209,48 @@ class TlsObserverMiddleware:
                 and not response.headers.get(b"X-Proxy-Error") and hasattr(spider, "note_robots_5xx")):
             spider.note_robots_5xx(urlsplit(request.url).hostname or "")
         return response
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware; a host whose robots.txt timed out is given up at once.
+
+    Scrapy lets a page request go on when its host's robots.txt could not be fetched. For a host
+    that accepts connections and never answers, that cost a second full DOWNLOAD_TIMEOUT (with its
+    retries) before the site ended as ``timeout``. Here the requests waiting on that robots.txt,
+    and later ones to the same host, fail at once with a download timeout (not retried), so the
+    site ends as ``timeout`` after the robots.txt wait alone. Other robots.txt failures (refused,
+    DNS, 5xx) keep Scrapy's behaviour: the page request itself says what is wrong.
+
+    Parsed robots.txt files are kept for the last ``OIT_ROBOTS_HOSTS`` hosts only (a broad crawl
+    asks each host once and moves on), so this state does not grow with the number of sites.
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self._timed_out: dict[str, str] = {}
+        self._max_hosts = max(64, crawler.settings.getint("OIT_ROBOTS_HOSTS", 4096))
+
+    def _robots_error(self, exc, netloc: str) -> None:
+        if faults.classify_failure(exc) == "timeout":
+            self._timed_out[netloc] = f"{type(exc).__name__}: {exc}"
+        super()._robots_error(exc, netloc)
+
+    async def process_request(self, request, spider=None):
+        if not request.meta.get("dont_obey_robotstxt"):
+            netloc = urlparse_cached(request).netloc
+            if netloc not in self._timed_out:
+                await super().process_request(request)
+                self._forget_old_hosts()
+            if netloc in self._timed_out:
+                request.meta["dont_retry"] = True
+                raise DownloadTimeoutError(f"robots.txt of {netloc} timed out ({self._timed_out[netloc]}); "
+                                           "the host is not asked again")
+
+    def _forget_old_hosts(self) -> None:
+        for table in (self._parsers, self._timed_out):
+            extra = len(table) - self._max_hosts
+            if extra <= 0:
+                continue
+            # oldest first (dicts keep insertion order); a robots.txt still being fetched stays
+            for netloc in [k for k, v in table.items() if not hasattr(v, "addCallback")][:extra]:
+                del table[netloc]

@@ -74,27 +74,46 @@ def _is_heading(el) -> bool:
     return bool(cls and _HEADING_CLASS.search(cls)) and len(clean(el.text_content())) < 200
 
 
-def _row_text(el) -> str:
+def _row_text(el, memo: dict | None = None) -> str:
     node = el.getparent()
     hops = 0
     while node is not None and hops < 6:
         if node.tag in _ROW_TAGS:
-            return spaced_text(node)[:MAX_CONTEXT]
+            if memo is None:
+                return spaced_text(node)[:MAX_CONTEXT]
+            text = memo.get(node)
+            if text is None:   # a row with many links (a table of documents) is read once
+                text = memo[node] = spaced_text(node)[:MAX_CONTEXT]
+            return text
         node = node.getparent()
         hops += 1
     return ""
 
 
-def _in_nav(el) -> bool:
+def _in_nav(el, memo: dict | None = None) -> bool:
+    """Whether an ancestor of `el` is a nav/header element or has a menu-like class or id."""
     node = el.getparent()
+    path = []
+    found = False
     while node is not None:
+        if memo is not None and node in memo:
+            found = memo[node]
+            break
+        path.append(node)
         if node.tag in ("nav", "header"):
-            return True
+            found = True
+            break
         marker = f"{node.get('class') or ''} {node.get('id') or ''}"
         if marker.strip() and _NAV_CLASS.search(marker):
-            return True
+            found = True
+            break
         node = node.getparent()
-    return False
+    if memo is not None:
+        # every node on the way up has the answer of the node where the walk stopped: a node that
+        # is itself a nav marker is "in nav" for its descendants, and "in nav" is inherited
+        for n in path:
+            memo[n] = found
+    return found
 
 
 def parse_page(url: str, html: str) -> ParsedPage:
@@ -135,13 +154,14 @@ def parse_page(url: str, html: str) -> ParsedPage:
         el.drop_tree()
 
     heading = ""
+    memo: tuple[dict, dict] = ({}, {})   # per page: row texts and nav answers by element
     for el in root.iter():
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag:
             continue
         if _is_heading(el) and tag not in ("a",):
             heading = clean(el.text_content())[:200]
-        link = _link_from(el, tag, base, heading)
+        link = _link_from(el, tag, base, heading, memo)
         if link is not None:
             out.links.append(link)
 
@@ -151,7 +171,7 @@ def parse_page(url: str, html: str) -> ParsedPage:
     return out
 
 
-def _link_from(el, tag: str, base: str, heading: str) -> Link | None:
+def _link_from(el, tag: str, base: str, heading: str, memo: tuple[dict, dict] | None = None) -> Link | None:
     kind, href = None, None
     if tag in ("a", "area") and el.get("href") is not None:
         kind, href = ("area" if tag == "area" else "a"), el.get("href")
@@ -174,8 +194,9 @@ def _link_from(el, tag: str, base: str, heading: str) -> Link | None:
         kind, href = "onclick", m.group(1)
     if kind is None:
         return None
+    rows, navs = memo if memo is not None else (None, None)
     text = _link_text(el)
-    row = _row_text(el)
+    row = _row_text(el, rows)
     context = clean(f"{heading} | {row}") if heading and row and heading not in row else (row or heading)
     return Link(
         source_url=base,
@@ -184,5 +205,5 @@ def _link_from(el, tag: str, base: str, heading: str) -> Link | None:
         text=text[:300],
         context=context[:MAX_CONTEXT],
         kind=kind,
-        in_nav=_in_nav(el),
+        in_nav=_in_nav(el, navs),
     )

@@ -80,6 +80,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.TlsObserverMiddleware": 960,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,          # same place; gives a hanging host up after robots.txt
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,
@@ -112,6 +114,8 @@ OIT_OFFSITE_ENABLED = bool(_O.get("enabled", False))      # open OIT links to th
 OIT_OFFSITE_BUDGET = int(_O.get("budget_per_site", 0))    # off-site requests per site (crawler/offsite.py)
 OIT_EXTRACT_TIMEOUT = 30                    # seconds per document extraction
 OIT_EXTRACT_MEM_MB = 512
+OIT_ROBOTS_HOSTS = 4096                     # parsed robots.txt files kept (hosts of finished sites are forgotten)
+OIT_EXTRACT_WORKERS = 2                     # document extractions at once (threads running pdftotext/office workers)
 OIT_DOC_EXTENSIONS = {"pdf": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx", "pptx": "pptx",
                       "ppt": "other", "odt": "other", "ods": "other", "rtf": "other"}
 OIT_DOC_CONTENT_TYPES = {

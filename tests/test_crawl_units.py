@@ -166,3 +166,45 @@ def test_a_long_menu_of_one_url_shape_does_not_crowd_out_relevant_links():
     assert "trap_suspected" in site.flags and len(queued) == 31   # the generic ones are still capped
     spider._enqueue(site, "https://x.go.th/a/a/a/a/a/x", 1, "page", 60, relevant=True)
     assert "https://x.go.th/a/a/a/a/a/x" not in {url for _, _, url, _, _ in site.frontier}
+
+
+def _robots_mw(**settings):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import RobotsTxtMiddleware
+
+    return RobotsTxtMiddleware(get_crawler(settings_dict={"ROBOTSTXT_OBEY": True, **settings}))
+
+
+def test_host_whose_robots_txt_timed_out_is_given_up_without_another_request():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import DownloadTimeoutError
+    from twisted.internet.defer import Deferred
+
+    mw = _robots_mw()
+    mw._parsers["slow.go.th"] = Deferred()          # its robots.txt was being fetched ...
+    mw._robots_error(DownloadTimeoutError("Getting http://slow.go.th/robots.txt took longer than 30 s"), "slow.go.th")
+    home = Request("http://slow.go.th/")
+    with pytest.raises(DownloadTimeoutError, match="robots.txt of slow.go.th timed out"):
+        asyncio.run(mw.process_request(home))
+    assert home.meta["dont_retry"] is True           # one wait for the site, not another with retries
+
+    mw._parsers["refused.go.th"] = Deferred()        # other robots.txt failures keep Scrapy's behaviour
+    mw._robots_error(ConnectionRefusedError("refused"), "refused.go.th")
+    assert "refused.go.th" not in mw._timed_out
+
+
+def test_robots_txt_state_is_bounded_whatever_the_number_of_sites():
+    from twisted.internet.defer import Deferred
+
+    mw = _robots_mw(OIT_ROBOTS_HOSTS=64)
+    pending = Deferred()
+    mw._parsers["busy.go.th"] = pending              # still being fetched: never forgotten
+    for i in range(200):
+        mw._parsers[f"h{i}.go.th"] = None
+    mw._forget_old_hosts()
+    assert len(mw._parsers) == 64
+    assert mw._parsers["busy.go.th"] is pending
+    assert "h199.go.th" in mw._parsers and "h0.go.th" not in mw._parsers

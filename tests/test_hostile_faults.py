@@ -106,7 +106,7 @@ def fault_crawl(tmp_path_factory):
     store = Store(tmp / "data")
     return {"store": store, "run_id": info["run_id"], "finish_reason": info["finish_reason"], "world": world,
             "log": log.read_text(encoding="utf-8", errors="replace") if log.exists() else "",
-            "elapsed": elapsed, "workdir": workdir}
+            "elapsed": elapsed, "workdir": workdir, "server": server}
 
 
 def _evidence(fault_crawl, kind):
@@ -258,3 +258,15 @@ def test_offsite_redirect_is_not_crawled_as_the_lao(fault_crawl):
     ev = _evidence(fault_crawl, kind)
     deep = [p for p in ev.pages if (urlsplit(p.url).hostname or "") == PARKED_HOST and p.depth > 0]
     assert deep == []
+
+
+@pytest.mark.slow
+def test_hanging_host_is_given_up_once_its_robots_txt_timed_out(fault_crawl):
+    """A host that accepts connections and never answers costs the robots.txt wait only: the home
+    page is not requested after it (it used to cost a second full timeout with its retries)."""
+    kind = next(k for k in FAULT_KINDS if k.kind == "hang")
+    host = urlsplit(kind.url).hostname
+    reached = [urlsplit(target).path for _method, target, what in fault_crawl["server"].log
+               if what == "hang" and urlsplit(target).hostname == host]
+    assert reached and set(reached) == {"/robots.txt"}, reached
+    assert _evidence(fault_crawl, kind).status == "timeout"

@@ -193,6 +193,8 @@ class LaoSpider(scrapy.Spider):
         spider.skip_ext = set(s.getlist("OIT_SKIP_EXTENSIONS"))
         spider.extract_timeout = s.getfloat("OIT_EXTRACT_TIMEOUT")
         spider.extract_mem = s.getint("OIT_EXTRACT_MEM_MB")
+        from crawler.extract import set_max_workers
+        set_max_workers(s.getint("OIT_EXTRACT_WORKERS", 2))
         spider.js_min_text = s.getint("OIT_JS_MIN_TEXT")
         spider.js_min_links = s.getint("OIT_JS_MIN_LINKS")
         spider.playwright = s.getbool("OIT_PLAYWRIGHT_ENABLED") and "playwright" in str(s.getdict("DOWNLOAD_HANDLERS"))
@@ -263,8 +265,8 @@ class LaoSpider(scrapy.Spider):
                               dont_filter=True, meta=self._meta(site, 0, "home", "page"))
 
     def _enqueue(self, site: SiteState, url: str, depth: int, kind: str, score: float, force: bool = False,
-                 relevant: bool = False) -> None:
-        key = norm_url(url)
+                 relevant: bool = False, key: str | None = None) -> None:
+        key = key or norm_url(url)
         if key in site.seen:
             return
         # Relevant links (hub or priority terms) get a larger per-shape allowance, so a long
@@ -580,9 +582,13 @@ class LaoSpider(scrapy.Spider):
 
     def _follow(self, site: SiteState, links: list, depth: int, is_hub: bool) -> None:
         """Queue the on-site links of a page at depth `depth`, best-first."""
+        seen = site.seen
         for link in links:
             url = link.url
             if link.kind == "form" or not url or (urlsplit(url).hostname or "").lower() not in site.hosts:
+                continue
+            key = norm_url(url)
+            if key in seen:   # most links of a page are its menus, queued long ago: skip them before scoring
                 continue
             ext = url_extension(url)
             if ext in self.skip_ext:
@@ -591,7 +597,7 @@ class LaoSpider(scrapy.Spider):
             score, relevant = self._score(f"{link.text} {link.context}", url, link.in_nav, depth + 1)
             if is_hub:
                 score += TERM_BONUS
-            self._enqueue(site, url, depth + 1, kind, score, relevant=relevant or is_hub)
+            self._enqueue(site, url, depth + 1, kind, score, relevant=relevant or is_hub, key=key)
 
     def _follow_offsite(self, site: SiteState, links: list, depth: int, is_hub: bool) -> None:
         """Queue the off-site evidence links (crawler/offsite.py) that are OIT-item candidates."""
