@@ -117,7 +117,16 @@ class Candidate:
     def key(self) -> tuple:
         if self.page is not None:
             return ("page", self.page.url)
-        return tuple(sorted((l.url or f"{l.source_url}#{l.href}") for l in self.links))
+        return tuple(sorted((l.url or _placeholder_key(l)) for l in self.links))
+
+
+def _placeholder_key(l: Link) -> str:
+    """A link without a URL ('#', 'javascript:void(0)'): the same menu placeholder repeated on
+    every page (a dropdown parent in the navbar) is one candidate, not one per page, so it cannot
+    crowd the item's real rows out of the candidate list. A modal toggle opens its own page."""
+    if l.kind == "modal" or not l.in_nav:
+        return f"{l.source_url}#{l.href}"
+    return f"nav#{l.href}|{l.text}"
 
 
 class SiteIndex:
