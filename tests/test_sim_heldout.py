@@ -166,3 +166,19 @@ def test_same_seed_same_bytes():
         links = [r["evidence_url"] for r in a.labels_for(host) if r["evidence_url"] and r["evidence_url"].startswith("http")][:3]
         for url in [a.spec(host).root, *links]:
             assert a.respond("GET", url, {}).body == b.respond("GET", url, {}).body, url
+
+
+def test_oit_sim_writes_the_heldout_registry_and_labels(tmp_path):
+    import csv
+
+    from oitwatch.cli import main
+    from oitwatch.registry import load_laos
+
+    reg, labels = tmp_path / "laos.csv", tmp_path / "labels.csv"
+    assert main(["sim", "registry", "--set", "heldout", "--out", str(reg)]) == 0
+    assert main(["sim", "labels", "--set", "heldout", "--out", str(labels)]) == 0
+    laos = load_laos(reg)
+    with labels.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(laos) == len(HELDOUT_STYLES) * SITES_PER_STYLE and len(rows) == len(laos) * 43
+    assert {r["lao_id"] for r in rows} == {l.lao_id for l in laos}
