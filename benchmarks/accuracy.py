@@ -1,7 +1,12 @@
 """Accuracy of the check engine on the simulated province, against the generator's labels.
 
-    python -m benchmarks.accuracy [--via crawl|walk] [--limit N] [--workers N] [--latency-ms 150]
+    python -m benchmarks.accuracy [--set mukdahan|heldout] [--via crawl|walk] [--limit N] [--workers N] [--latency-ms 150]
                                   [--google-robots real|open]
+
+--set mukdahan  (default) the 55 simulated Mukdahan sites, in the 12 styles the checker was built on;
+--set heldout   the held-out world (oitsim/heldout.py): 24 sites of other provinces in 4 styles the
+                checker was NOT built on - the generalisation figure.
+
 
 --via crawl  (default when it works) crawls each site through crawler.runner.crawl_one and the
              sim proxy (oitsim.server.SimServer), exactly like `oit check`;
@@ -238,6 +243,23 @@ def crawl_site(lao: dict, proxy: str) -> SiteEvidence:
     return crawl_one(row.url, lao=row, proxy=proxy, allow_private=True)
 
 
+def _world_and_registry(name: str):
+    """(world, {lao_id: registry Lao}) of one measured set."""
+    from oitwatch.registry import Lao, load_laos
+
+    if name == "heldout":
+        from oitsim.heldout import heldout_registry_rows, heldout_world
+
+        rows = list(heldout_registry_rows())
+        reg = {r["lao_id"]: Lao(lao_id=r["lao_id"], lao_type=r["lao_type"], lao_type_th=r["lao_type_th"],
+                                name_th=r["name_th"], name_en=r["name_en"], province_code=r["province_code"],
+                                url=r["url"]) for r in rows}
+        return heldout_world(), reg
+    from oitsim.generator import mukdahan_world
+
+    return mukdahan_world(), {l.lao_id: l for l in load_laos(check_codes=False)}
+
+
 def prf(tp, fp, fn):
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
@@ -247,6 +269,8 @@ def prf(tp, fp, fn):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", dest="set_name", choices=("mukdahan", "heldout"), default="mukdahan",
+                    help="which simulated world to measure on (default mukdahan)")
     ap.add_argument("--via", choices=("crawl", "walk"), default="walk")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
@@ -274,16 +298,13 @@ def main(argv=None) -> int:
 
 def _run(args) -> int:
 
-    from oitsim.generator import DEFAULT_AS_OF, mukdahan_world
-    from oitwatch.registry import load_laos
-
-    world = mukdahan_world()
-    if args.google_robots == "open":
+    from oitsim.generator import DEFAULT_AS_OF
+    world, reg = _world_and_registry(args.set_name)
+    if args.google_robots == "open" and getattr(world, "google", None) is not None:
         from oitsim.google import OPEN_ROBOTS
         world.google.robots = dict(OPEN_ROBOTS)
     labels = world.labels()
     as_of = date.fromisoformat(labels[0].get("as_of") or DEFAULT_AS_OF.isoformat())
-    reg = {l.lao_id: l for l in load_laos(check_codes=False)}
     sites = {}
     for row in labels:
         s = sites.setdefault(row["host"], {"lao_id": row["lao_id"], "host": row["host"], "style": row["style"],
@@ -355,7 +376,8 @@ def _run(args) -> int:
     fp = sum(v[1] for v in per_item.values())
     fn = sum(v[2] for v in per_item.values())
     p, r, f = prf(tp, fp, fn)
-    print(f"# OIT check accuracy on the simulated Mukdahan set (via {args.via}, as of {as_of})\n")
+    title = {"mukdahan": "simulated Mukdahan set", "heldout": "held-out styles set"}[args.set_name]
+    print(f"# OIT check accuracy on the {title} (via {args.via}, as of {as_of})\n")
     print(f"sites checked: {len(results) - len(errors)} of {len(results)}; items judged: {total}")
     print(f"precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
     print(f"false passes: {len(false_passes)}")

@@ -36,6 +36,19 @@ def _prefix_len(a: str, b: str) -> int:
     return lo
 
 
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a [start, end) cut of `text` to whole words: the chrome shared with another page ends
+    and starts at a space (text nodes are joined with spaces), so a shared prefix or suffix that
+    ends inside a word (a stub text cut one letter before its end because another page's
+    content ends in the same letter before the shared footer) belongs to the page."""
+    if 0 < start < len(text) and text[start - 1] != " " and text[start] != " ":
+        start = text.rfind(" ", 0, start) + 1
+    if 0 < end < len(text) and text[end - 1] != " " and text[end] != " ":
+        nxt = text.find(" ", end)
+        end = len(text) if nxt < 0 else nxt
+    return start, end
+
+
 def _host(url: str | None) -> str:
     return (urlsplit(url).hostname or "").lower() if url else ""
 
@@ -115,8 +128,16 @@ class Candidate:
     def key(self) -> tuple:
         if self.page is not None:
             return ("page", self.page.url)
-        # a link without a URL (#, javascript:void(0)) repeated in every page's menu is one placeholder
-        return tuple(sorted((l.url or f"{'' if l.in_nav else l.source_url}#{l.href}#{l.text}") for l in self.links))
+        return tuple(sorted((l.url or _placeholder_key(l)) for l in self.links))
+
+
+def _placeholder_key(l: Link) -> str:
+    """A link without a URL ('#', 'javascript:void(0)'): the same menu placeholder repeated on
+    every page (a dropdown parent in the navbar) is one candidate, not one per page, so it cannot
+    crowd the item's real rows out of the candidate list. A modal toggle opens its own page."""
+    if l.kind == "modal" or not l.in_nav:
+        return f"{l.source_url}#{l.href}"
+    return f"nav#{l.href}|{l.text}"
 
 
 class SiteIndex:
@@ -180,7 +201,8 @@ class SiteIndex:
             if p + s > len(text):
                 s = max(0, len(text) - p)
             pre, suf = max(pre, p), max(suf, s)
-        body = text[pre:len(text) - suf] if pre + suf < len(text) else ""
+        pre, end = _word_bounds(text, pre, len(text) - suf)
+        body = text[pre:end] if pre < end else ""
         for l in self.links_from.get(page.url, ()):
             if l.in_nav and l.text and len(l.text) > 2:
                 body = body.replace(l.text, " ")

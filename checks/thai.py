@@ -180,7 +180,10 @@ def _year_patterns(max_year: int):
     mon = "|".join(re.escape(n) for n, _ in month_alts)
     dated = rf"(?:(?<!\d)\d{{1,2}}\s*)?({mon})\s*{era}(\d{{4}}|\d{{2}})(?!\d)"
     ce = rf"(?:{_alt(lex.ce_words)})\s*(20\d\d)(?!\d)"
-    return (re.compile(fy), re.compile(ranged), re.compile(dated), re.compile(yr), re.compile(ce),
+    # a bare year right after "<digit>-" is the last group of a phone or ID number ("081-234-2558");
+    # a range's second year is matched by `ranged` before bare years are read
+    bare = rf"(?<!\d-){yr}"
+    return (re.compile(fy), re.compile(ranged), re.compile(dated), re.compile(bare), re.compile(ce),
             dict(month_alts))
 
 

@@ -37,6 +37,11 @@ def test_amounts_are_not_years():
     assert year_evidence("งบประมาณ 2,565 บาท 125650 บาท").all() == set()
 
 
+def test_phone_number_groups_are_not_years():
+    assert year_evidence("โทร 081-234-2558 โทรสาร 042-611-2560").all() == set()
+    assert year_evidence("แผนพัฒนา พ.ศ. 2561-2565 โทร 042-611-2560").all() == {2561, 2562, 2563, 2564, 2565}
+
+
 def test_month_mentions_full_abbreviated_and_two_digit_years():
     got = month_mentions("ประจำเดือน ตุลาคม 2564 / ต.ค. 64 / ม.ค.2565 / มีนาคม")
     assert (10, 2564) in got and (1, 2565) in got and (3, None) in got

@@ -49,6 +49,21 @@ def test_hub_links_outrank_ordinary_links():
     assert spider._score("editable", "https://x.go.th/credit", False, 1)[1] is False   # no match inside words
 
 
+def test_links_naming_only_old_fiscal_years_are_crawled_later():
+    """An archive keeps every year's post (FY 2565, 2564, 2563 ...): with a page and document
+    budget, this year's and last year's links go first; a link without a year is not demoted."""
+    _, term_re = LaoSpider._term_patterns([], 2565)
+    spider = LaoSpider.__new__(LaoSpider)
+    spider.hub_re, spider.term_re = None, term_re
+    spider.old_before = LaoSpider._old_year_bound(2565)
+    url = "https://x.go.th/index/?page=article1"
+    score = lambda text: spider._score(text, url, False, 3)[0]  # noqa: E731
+    now, last = score("แผนการดำเนินงาน ประจำปีงบประมาณ พ.ศ. 2565"), score("แผนการดำเนินงาน ประจำปีงบประมาณ พ.ศ. 2564")
+    old, thai_digits = score("แผนการดำเนินงาน ประจำปีงบประมาณ พ.ศ. 2562"), score("แผนการดำเนินงาน ประจำปีงบประมาณ พ.ศ. ๒๕๖๒")
+    assert now == last == score("แผนการดำเนินงาน") > old == thai_digits
+    assert score("แผนพัฒนาท้องถิ่น (พ.ศ. 2561 - 2565)") == score("แผนพัฒนาท้องถิ่น")   # a range covering this year
+
+
 def test_playwright_handlers_only_when_enabled():
     on = build_settings(overrides={"OIT_PLAYWRIGHT_ENABLED": True}, proxy="http://127.0.0.1:1")
     off = build_settings(overrides={"OIT_PLAYWRIGHT_ENABLED": False})

@@ -3,7 +3,8 @@
 Each registry row is a site. A site starts at its registry URL (then its alternative URLs when
 that fails), its home page is fingerprinted to choose the platform adapter, the adapter's entry
 points are queued, and links are followed best-first: ITA/OIT hub pages first, then links whose
-text, context or URL match the catalog's priority terms. Each site has a page, depth and
+text, context or URL match the catalog's priority terms; links that name only fiscal years
+before the previous one (old rounds kept online) come after the others. Each site has a page, depth and
 document budget and a per-site frontier, so the budget goes to the most relevant links and the
 memory of a site is freed when it ends. Documents are fetched within a size limit and their
 text is extracted in a limited subprocess. Off-site links are recorded; those to an off-site
@@ -46,6 +47,11 @@ TERM_BONUS = 60
 URL_TERM_BONUS = 30
 NAV_BONUS = 5
 DEPTH_PENALTY = 10
+#: A link whose text and row name only fiscal years before the previous one (an archive's older
+#: posts, an old year's tab) is crawled after this year's links: on sites that keep every
+#: year online the page and document budgets would otherwise go to old rounds.
+OLD_YEAR_PENALTY = 100
+_HAS_4_DIGITS = re.compile(r"\d{4}")       # \d also matches Thai digits
 ENTRY_PRIORITY = 5000
 HOME_PRIORITY = 10000
 #: A relevant link (an ITA/OIT hub or priority-term text) may repeat a URL shape this many
@@ -143,6 +149,7 @@ class SiteState:
 
 class LaoSpider(scrapy.Spider):
     name = "lao"
+    old_before: int | None = None   # set in from_crawler: fiscal years below it are old rounds
 
     def __init__(self, sites=None, store=None, run_id=None, year=None, as_of=None, check=False, progress=None,
                  registry=None, *args, **kwargs):
@@ -203,7 +210,17 @@ class LaoSpider(scrapy.Spider):
         spider.hub_re, spider.term_re = cls._term_patterns(s.getlist("OIT_HUB_TERMS"), spider.year)
         spider.offsite = offsite_rules.load_policy(enabled=s.getbool("OIT_OFFSITE_ENABLED"),
                                                    budget=s.getint("OIT_OFFSITE_BUDGET"))
+        spider.old_before = cls._old_year_bound(spider.year)
         return spider
+
+    @staticmethod
+    def _old_year_bound(year) -> int | None:
+        """Fiscal years below this are old rounds (the ITA year and the year before are wanted)."""
+        try:
+            from checks.catalog import latest_complete_year
+            return (int(year) if year else latest_complete_year()) - 1
+        except Exception:  # noqa: BLE001 - no catalog: no year preference
+            return None
 
     @staticmethod
     def _term_patterns(hub_terms, year):
@@ -355,7 +372,15 @@ class LaoSpider(scrapy.Spider):
                 score += URL_TERM_BONUS
         if in_nav:
             score += NAV_BONUS
+        if self.old_before and _HAS_4_DIGITS.search(low) and self._only_old_years(low):
+            score -= OLD_YEAR_PENALTY
         return score - DEPTH_PENALTY * depth, relevant
+
+    def _only_old_years(self, text: str) -> bool:
+        from checks.thai import year_evidence
+
+        years = year_evidence(text, self.old_before + 2).all()
+        return bool(years) and max(years) < self.old_before
 
     def _doc_kind(self, url: str) -> str | None:
         return self.doc_ext.get(url_extension(url))

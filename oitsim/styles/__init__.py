@@ -18,6 +18,11 @@ STYLE_CLASSES = {
     "legacy": "legacy:LegacySite",
     "hijacked": "hijacked:HijackedSite",
     "stale": "stale:StaleSite",
+    # held-out styles (oitsim/heldout.py only; never in the Mukdahan world)
+    "yeartabs": "yeartabs:YearTabsSite",
+    "postlist": "postlist:PostListSite",
+    "subindicator": "subindicator:SubIndicatorSite",
+    "iframehub": "iframehub:IframeHubSite",
 }
 
 _CACHE: dict[str, type] = {}

@@ -1,8 +1,8 @@
 """`oit sim`: run the simulated LAO web, and export its ground truth and registry.
 
-    oit sim serve --set mukdahan|national|faults|all [--port 8899] [--latency-ms N] [--bandwidth-kbps N] [--seed N]
-    oit sim labels --set mukdahan --out labels.csv
-    oit sim registry --set national --count 7850 --out laos.csv
+    oit sim serve --set mukdahan|national|faults|heldout|all [--port 8899] [--latency-ms N] [--bandwidth-kbps N] [--seed N]
+    oit sim labels --set mukdahan|heldout --out labels.csv
+    oit sim registry --set national|heldout --count 7850 --out laos.csv
 
 World modules are imported lazily, so this command loads (and says clearly what is missing)
 even while parts of the simulated web are still being built.
@@ -21,7 +21,7 @@ from pathlib import Path
 from oitwatch.errors import InputError
 from oitwatch.paths import data_dir
 
-SETS = ("mukdahan", "national", "faults", "all")
+SETS = ("mukdahan", "national", "faults", "heldout", "all")
 DEFAULT_SEED = 2565
 DEFAULT_COUNT = 7850
 DEFAULT_AS_OF = "2022-04-30"  # end of the ITA 2565 answering window: the labels' as-of date
@@ -31,6 +31,8 @@ _FACTORIES = {
     "mukdahan": (("oitsim.world", "mukdahan_world"), ("oitsim.generator", "mukdahan_world")),
     "national": (("oitsim.world", "national_world"), ("oitsim.national", "national_world")),
     "faults": (("oitsim.faults", "fault_world"),),
+    "heldout": (("oitsim.heldout", "heldout_world"),),
+    "heldout_registry": (("oitsim.heldout", "heldout_registry_rows"),),
     "registry": (("oitsim.national", "national_registry_rows"), ("oitsim.world", "national_registry_rows")),
 }
 
@@ -60,7 +62,8 @@ def _factory(kind: str):
 
 def build_world(name: str, *, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
                 as_of: date | None = None):
-    """The World for one of SETS; ``all`` is Mukdahan, then the fault catalog, then the national set."""
+    """The World for one of SETS; ``all`` is Mukdahan, then the fault catalog, then the national set
+    (the held-out styles set is served on its own: it measures the checker, it is not demo data)."""
     as_of = as_of or date.fromisoformat(DEFAULT_AS_OF)
     if name == "mukdahan":
         return _factory("mukdahan")(seed=seed, as_of=as_of)
@@ -71,6 +74,8 @@ def build_world(name: str, *, seed: int = DEFAULT_SEED, count: int = DEFAULT_COU
         return factory(seed=seed, count=count)
     if name == "faults":
         return _factory("faults")()
+    if name == "heldout":
+        return _factory("heldout")(seed=seed, as_of=as_of)
     if name == "all":
         from oitsim.world import MultiWorld
 
@@ -90,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p = sub.add_parser(action, help=_action_help(action), description=_action_help(action))
         p.add_argument("--set", dest="world_set", choices=SETS, required=True,
                        help="which simulated web: the Mukdahan demo province, the national set, "
-                            "the fault catalog, or all three")
+                            "the fault catalog, the held-out styles set, or all (Mukdahan, faults, national)")
         p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed (default %(default)s)")
         p.add_argument("--count", type=int, default=DEFAULT_COUNT,
                        help="number of LAOs in the national set (default %(default)s)")
@@ -167,12 +172,15 @@ def _labels(args) -> int:
 
 
 def _registry(args) -> int:
-    if args.world_set != "national":
-        raise InputError("--set: only the national set has a generated registry "
+    if args.world_set not in ("national", "heldout"):
+        raise InputError("--set: only the national and held-out sets have a generated registry "
                          "(the Mukdahan registry is config/registry/laos.csv)")
-    if args.count <= 0:
-        raise InputError(f"--count: must be 1 or more, not {args.count}")
-    rows = _factory("registry")(seed=args.seed, count=args.count)
+    if args.world_set == "heldout":
+        rows = _factory("heldout_registry")(seed=args.seed)
+    else:
+        if args.count <= 0:
+            raise InputError(f"--count: must be 1 or more, not {args.count}")
+        rows = _factory("registry")(seed=args.seed, count=args.count)
     n = _write_csv(Path(args.out), list(rows))
     print(f"{n} LAOs written to {args.out}")
     return 0
