@@ -57,18 +57,22 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def tree_rss_bytes(pid: int) -> int:
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except OSError:
-            continue
+        total += rss_bytes(p)
         todo.extend(_children(p))
     return total
 
@@ -77,17 +81,19 @@ class RssSampler:
     """Peak resident memory of a process and all its descendants, sampled every `every` seconds."""
 
     def __init__(self, pid: int, every: float = 0.5):
-        self.pid, self.every, self.peak = pid, every, 0
+        self.pid, self.every, self.peak, self.own_peak = pid, every, 0, 0
         self.samples: list[int] = []
+        self.own_samples: list[int] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
         while not self._stop.is_set():
-            rss = tree_rss_bytes(self.pid)
+            rss, own = tree_rss_bytes(self.pid), rss_bytes(self.pid)
             self.samples.append(rss)
-            self.peak = max(self.peak, rss)
+            self.own_samples.append(own)
+            self.peak, self.own_peak = max(self.peak, rss), max(self.own_peak, own)
             self._stop.wait(self.every)
 
     def stop(self) -> int:
@@ -95,9 +101,10 @@ class RssSampler:
         self._thread.join()
         return self.peak
 
-    def curve(self, points: int = 10) -> list[int]:
-        """Peak RSS within each tenth (by default) of the run, in order: flat memory gives a flat curve."""
-        xs = [x for x in self.samples if x]
+    def curve(self, points: int = 10, own: bool = False) -> list[int]:
+        """Peak RSS within each tenth (by default) of the run, in order: flat memory gives a flat curve.
+        With `own`, of the crawling process alone (without check workers and extraction tools)."""
+        xs = [x for x in (self.own_samples if own else self.samples) if x]
         if not xs:
             return []
         cut = [round(len(xs) * (i + 1) / points) for i in range(points)]
@@ -135,6 +142,8 @@ def run_child(mode: str, proxy: str, registry: Path, out: Path, *, fast: bool = 
     stats = json.loads(out.read_text())
     stats["peak_rss_bytes"] = peak
     stats["rss_curve"] = sampler.curve()
+    stats["crawler_rss_curve"] = sampler.curve(own=True)
+    stats["crawler_peak_rss_bytes"] = sampler.own_peak
     stats["cpu_driver_s"] = _self_cpu() - sim_cpu0   # this process: the simulator serving the crawl
     return stats
 

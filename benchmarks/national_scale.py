@@ -94,6 +94,8 @@ def main(argv=None) -> int:
                 if curve:
                     print("       RSS of the process tree at 10%, 20%, ... 100% of the run (MiB): "
                           + " ".join(f"{r / 2**20:.0f}" for r in curve), flush=True)
+                    print("       RSS of the crawling process alone (no check workers, no extractors): "
+                          + " ".join(f"{r / 2**20:.0f}" for r in stats.get("crawler_rss_curve") or []), flush=True)
     finally:
         server.stop()
     n, stats, rate = results["large"]
