@@ -13,6 +13,7 @@ test: setup
 
 bench: setup
 	.venv/bin/python -m benchmarks.accuracy --via crawl
+	.venv/bin/python -m benchmarks.accuracy --set heldout --via crawl
 	.venv/bin/python -m benchmarks.crawl_speed --sites 20
 	.venv/bin/python -m benchmarks.national_scale --small 20 --large 60
 	.venv/bin/python -m benchmarks.report_speed --pdf-sample 10
