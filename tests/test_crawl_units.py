@@ -49,6 +49,15 @@ def test_hub_links_outrank_ordinary_links():
     assert spider._score("editable", "https://x.go.th/credit", False, 1)[1] is False   # no match inside words
 
 
+def test_an_item_named_with_an_en_dash_is_relevant_like_with_a_hyphen():
+    """The ITA's own title is "E–Service" (en dash); sites copy it, so the frontier must read it."""
+    hub_re, term_re = LaoSpider._term_patterns(["ita", "oit"], 2565)
+    spider = LaoSpider.__new__(LaoSpider)
+    spider.hub_re, spider.term_re, spider.old_before = hub_re, term_re, None
+    assert spider._score("๘. E–Service คลิกที่นี่", "https://docs.google.com/forms/d/e/x/viewform", False, 2)[1]
+    assert spider._score("๘. E-Service คลิกที่นี่", "https://docs.google.com/forms/d/e/x/viewform", False, 2)[1]
+
+
 def test_links_naming_only_old_fiscal_years_are_crawled_later():
     """An archive keeps every year's post (FY 2565, 2564, 2563 ...): with a page and document
     budget, this year's and last year's links go first; a link without a year is not demoted."""

@@ -79,6 +79,9 @@ def norm_url(url: str) -> str:
     return f"{host}{port}{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
 
 
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
+
+
 def home_offsite(start_url: str, final_url: str) -> bool:
     """The home page ended on another site: neither the start host, its www twin nor a subdomain of it.
 
@@ -359,7 +362,7 @@ class LaoSpider(scrapy.Spider):
     # ------------------------------------------------------------------ scoring
     def _score(self, text: str, url: str, in_nav: bool, depth: int) -> tuple[float, bool]:
         """Frontier score of a link and whether it is relevant (a hub or priority-term text)."""
-        low = text.lower()
+        low = text.lower().translate(_DASHES)      # "E–Service" (the catalog's own en dash) is "E-Service"
         low_url = unquote(url).lower()
         hub = bool(self.hub_re and (self.hub_re.search(low) or self.hub_re.search(urlsplit(low_url).path)))
         score = HUB_BONUS if hub else 0
