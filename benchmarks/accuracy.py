@@ -57,7 +57,9 @@ class OffsiteWalker:
         self._robots: dict[str, object] = {}
 
     def relevant(self, link, is_hub: bool) -> bool:
-        low = f"{link.text} {link.context}".lower()
+        from crawler.spiders.lao import _DASHES     # the spider's own reading of link text
+
+        low = f"{link.text} {link.context}".lower().translate(_DASHES)
         path = urlsplit(link.url).path.lower()
         return bool(is_hub or (self.hub_re and (self.hub_re.search(low) or self.hub_re.search(path)))
                     or (self.term_re and self.term_re.search(low)))
