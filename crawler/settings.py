@@ -35,6 +35,9 @@ CONCURRENT_REQUESTS = int(_P["concurrent_requests"])
 CONCURRENT_REQUESTS_PER_DOMAIN = int(_P["per_host_concurrency"])
 DOWNLOAD_DELAY = float(_P["download_delay_s"])
 DOWNLOAD_DELAY_JITTER = 0.5
+# per-host slots for shared platforms (Google Drive/Forms): Scrapy's DOWNLOAD_SLOTS
+DOWNLOAD_SLOTS = {host: {"concurrency": int(v["concurrency"]), "delay": float(v["delay_s"])}
+                  for host, v in (_P.get("shared_hosts") or {}).items()}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = max(DOWNLOAD_DELAY, 0.5)
 AUTOTHROTTLE_MAX_DELAY = float(_P["autothrottle_max_delay_s"])
