@@ -540,6 +540,7 @@ class LaoSpider(scrapy.Spider):
         if role == "home":
             site.status = "ok"
             site.final_url = response.url
+            site.seen.add(norm_url(response.url))   # a redirected home is not fetched again at its final URL
             if home_offsite(site.row.urls[site.url_index], response.url) and not self._moved(response.url):
                 # The registry URL now lands on another domain (parked, sold or hijacked):
                 # its home page is kept for the identity check, nothing there is crawled.
