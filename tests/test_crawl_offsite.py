@@ -134,6 +134,7 @@ def test_with_an_api_key_the_drive_pdf_is_read_through_the_drive_api_and_the_key
     ev = store.load_evidence(store.latest_run("crawl"), row["lao_id"])
     store.close()
     docs = {d.url: d for d in ev.documents}
+    pages = {p.url: p for p in ev.pages}
     site = world.site(urlsplit(row["url"]).hostname)
     read = 0
     for label in labels.values():
@@ -143,7 +144,8 @@ def test_with_an_api_key_the_drive_pdf_is_read_through_the_drive_api_and_the_key
         fid = label["evidence_url"].split("/")[5]
         assert doc.source_url == f"https://www.googleapis.com/drive/v3/files/{fid}?alt=media&key=REDACTED", doc
         if label["problem"] == "private":    # the viewer sent the crawl to sign in; the API answered 404
-            assert doc.fetch_error in ("signin_required", "drive_api_not_found"), doc
+            assert doc.fetch_error == "drive_api_not_found" and doc.status == 404, doc
+            assert pages[label["evidence_url"]].fetch_error == "signin_required"
             continue
         assert doc.fetch_error is None and doc.kind in ("pdf", "docx"), doc
         assert site.lao.full_name in (doc.text or "")
@@ -168,3 +170,6 @@ def test_oit_check_reads_a_public_drive_file_only_with_a_key_and_never_prints_th
     assert not any(with_key[c]["reason"] == "offsite_unfetched" for c in unread), \
         {c: with_key[c]["reason"] for c in unread}
     assert any(with_key[c]["status"] == "pass" for c in unread)
+    private = {c for c, r in labels.items() if r["problem"] == "private"}
+    assert all(with_key[c]["reason"] == without[c]["reason"] for c in private), \
+        {c: (without[c]["reason"], with_key[c]["reason"]) for c in private}
