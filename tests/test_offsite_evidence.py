@@ -233,3 +233,14 @@ def test_an_opened_viewer_without_its_document_is_not_judged_by_its_title():
     res = _o37_on_drive([], [_viewer_page("การดำเนินการเพื่อจัดการความเสี่ยงการทุจริต 2565.pdf - Google Drive")])
     assert (res.status, res.reason, res.host) == ("needs_review", "offsite_unfetched", "drive.google.com")
     assert "no_text" in res.reason_en
+
+
+def test_check_and_crawl_help_tell_how_to_give_the_google_api_key(capsys):
+    from oitwatch.cli import main
+
+    for command in ("check", "crawl"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert out.count("OIT_GOOGLE_API_KEY") == 2, out          # English and Thai
+        assert "ระบบไม่แสดงและไม่บันทึกคีย์นี้" in out
