@@ -16,7 +16,8 @@ opens the link; so does the crawl, within limits that come from ``config/crawl.y
 * when an operator configures a Google API key (``google_api_key``, or the environment variable
   ``OIT_GOOGLE_API_KEY``, which wins), a rewrite's ``api`` template is used INSTEAD of its
   ``download`` URL: the Drive API (``files.get`` with ``alt=media``) answers the bytes of a file
-  shared "anyone with the link", and the ``api_hosts`` become accepted hosts. robots.txt of
+  shared "anyone with the link", and the ``api_hosts`` become accepted redirect targets (a
+  site's own link to an API host is still not opened). robots.txt of
   drive.google.com disallows ``/uc``, so without a key no Drive file's content is read. The key
   is never stored: every URL that is kept or logged goes through ``redact`` (``key=REDACTED``).
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -79,7 +80,7 @@ class OffsitePolicy:
     hosts: tuple[str, ...]
     signin_hosts: tuple[str, ...]
     rewrites: tuple[tuple[re.Pattern, str], ...]
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)      # never printed (repr) nor stored
     api_rewrites: tuple[tuple[re.Pattern, str], ...] = ()
     api_hosts: tuple[str, ...] = ()
 

@@ -58,7 +58,7 @@ API = "https://www.googleapis.com/drive/v3/files/1AbCdEfGh_ij-KL?alt=media&key="
 def test_with_an_api_key_a_viewer_is_read_through_the_drive_api_instead_of_the_download(monkeypatch):
     monkeypatch.delenv("OIT_GOOGLE_API_KEY", raising=False)
     p = load_policy(enabled=True, budget=10, api_key="AIza-test_1")
-    assert p.uses_api
+    assert p.uses_api and "AIza-test_1" not in repr(p)
     assert [(f.url, f.kind, f.shown) for f in p.plan(VIEW)] == [(VIEW, "page", VIEW), (API + "AIza-test_1", "doc", VIEW)]
     assert p.download_url("https://drive.google.com/open?id=1Zz") == \
         "https://www.googleapis.com/drive/v3/files/1Zz?alt=media&key=AIza-test_1"
