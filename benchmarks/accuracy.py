@@ -1,7 +1,7 @@
 """Accuracy of the check engine on the simulated province, against the generator's labels.
 
     python -m benchmarks.accuracy [--set mukdahan|heldout] [--via crawl|walk] [--limit N] [--workers N] [--latency-ms 150]
-                                  [--google-robots real|open]
+                                  [--google-robots real|open] [--google-api-key KEY]
 
 --set mukdahan  (default) the 55 simulated Mukdahan sites, in the 12 styles the checker was built on;
 --set heldout   the held-out world (oitsim/heldout.py): 24 sites of other provinces in 4 styles the
@@ -14,6 +14,10 @@
              extractor, breadth-first, same page budget; off-site evidence links opened by the
              crawl's rules of crawler/offsite.py, robots.txt obeyed) - for when the crawl runner
              is not usable.
+
+--google-api-key KEY  read public Drive files through the (simulated) Drive API, as `oit check` does
+             with OIT_GOOGLE_API_KEY set (crawler/offsite.py); any non-empty string works against
+             the simulator. Both --via modes use it. The key never appears in the output.
 
 Positive class = pass. Prints per-item and per-style precision / recall / F1, false passes (the
 checker says pass, the label says fail), the needs_review and unknown rates, the median check
@@ -45,13 +49,14 @@ class OffsiteWalker:
     only, per-site budget, robots.txt of each host, redirects only among accepted hosts, a sign-in
     redirect named signin_required; documents recorded under the link as shown."""
 
-    def __init__(self, world, year: int = 2565):
+    def __init__(self, world, year: int = 2565, api_key: str | None = None):
         from crawler import settings
         from crawler.offsite import load_policy
         from crawler.spiders.lao import LaoSpider
 
         self.world = world
-        self.policy = load_policy(enabled=settings.OIT_OFFSITE_ENABLED, budget=settings.OIT_OFFSITE_BUDGET)
+        self.policy = load_policy(enabled=settings.OIT_OFFSITE_ENABLED, budget=settings.OIT_OFFSITE_BUDGET,
+                                  api_key=api_key)
         self.hub_re, self.term_re = LaoSpider._term_patterns(settings.OIT_HUB_TERMS, year)
         self.agent = settings.USER_AGENT
         self._robots: dict[str, object] = {}
@@ -99,6 +104,7 @@ class OffsiteWalker:
 
     def open(self, ev: SiteEvidence, links, depth: int, is_hub: bool, state: dict, site_hosts: set) -> None:
         from crawler.extract import extract_document, sniff_kind
+        from crawler.offsite import api_fetch_error, redact
 
         for l in links:
             if l.kind == "form" or not self.policy.accepts(l.url) or (urlsplit(l.url).hostname or "") in site_hosts:
@@ -115,15 +121,18 @@ class OffsiteWalker:
                 state["seen"].add(f.url)
                 final, resp, err = self.fetch(f.url)
                 if f.kind == "doc":
+                    source = redact(f.url)          # a Drive API URL's key is never kept (as the spider)
                     if err or resp.status >= 300:
+                        if not err:
+                            err = api_fetch_error(resp.status) if self.policy.is_api(final) else "not_found"
                         ev.documents.append(Document(url=f.shown, status=resp.status if resp else 0, kind="other",
-                                                     fetch_error=err or "not_found", extract_status="fetch_error",
-                                                     source_url=f.url))
+                                                     fetch_error=err, extract_status="fetch_error",
+                                                     source_url=source))
                         continue
                     kind = sniff_kind(resp.body, "")
                     r = extract_document(resp.body, kind, timeout_s=20)
                     ev.documents.append(Document(url=f.shown, status=resp.status, kind=kind, size=len(resp.body),
-                                                 text=r.text, extract_status=r.status, pages=r.pages, source_url=f.url))
+                                                 text=r.text, extract_status=r.status, pages=r.pages, source_url=source))
                     continue
                 if err or resp.status != 200:
                     ev.pages.append(Page(url=f.url, status=resp.status if resp else 0, depth=depth + 1,
@@ -284,6 +293,9 @@ def main(argv=None) -> int:
     ap.add_argument("--google-robots", choices=("real", "open"), default="real",
                     help="robots.txt of the simulated Google hosts: modelled on the real files (default; Drive "
                          "downloads disallowed) or open (what the checker could do if downloads were allowed)")
+    ap.add_argument("--google-api-key", default="", metavar="KEY",
+                    help="read public Drive files through the Drive API with this key (any non-empty string "
+                         "works against the simulator), in both --via modes")
     args = ap.parse_args(argv)
     if args.out:
         import contextlib
@@ -319,9 +331,17 @@ def _run(args) -> int:
                 s["url"] = url
     todo = [s for s in sites.values() if not args.style or s["style"] == args.style][: args.limit or None]
 
-    walker = OffsiteWalker(world) if args.via == "walk" else None
+    key = args.google_api_key.strip()
+    walker = OffsiteWalker(world, api_key=key) if args.via == "walk" else None
     proxy = None
     if args.via == "crawl":
+        import os
+
+        from crawler.offsite import API_KEY_ENV
+        if key:
+            os.environ[API_KEY_ENV] = key      # crawl_one's spider (and a child process) reads it
+        else:
+            os.environ.pop(API_KEY_ENV, None)   # the measured run is the one asked for
         from oitsim.server import SimServer
         proxy, _ca = SimServer(world, latency_ms=args.latency_ms).start_in_thread()
 
@@ -379,7 +399,8 @@ def _run(args) -> int:
     fn = sum(v[2] for v in per_item.values())
     p, r, f = prf(tp, fp, fn)
     title = {"mukdahan": "simulated Mukdahan set", "heldout": "held-out styles set"}[args.set_name]
-    print(f"# OIT check accuracy on the {title} (via {args.via}, as of {as_of})\n")
+    api = ", Drive API key set" if key else ""
+    print(f"# OIT check accuracy on the {title} (via {args.via}{api}, as of {as_of})\n")
     print(f"sites checked: {len(results) - len(errors)} of {len(results)}; items judged: {total}")
     print(f"precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
     print(f"false passes: {len(false_passes)}")

@@ -26,6 +26,7 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import faults, netguard
+from crawler.offsite import redact
 from crawler.extract import ocr_pending
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ class ConditionalRequestMiddleware:
         store = getattr(self.crawler.spider, "store", None)
         if store is None:
             return None
-        v = store.validators(request.url)
+        # off-site (Drive API) URLs are stored with their key redacted (crawler/offsite.py)
+        v = store.validators(redact(request.url) if request.meta.get("oit_offsite") else request.url)
         stored = store.blob_meta(v["sha256"]) if v and v.get("sha256") else None
         # a stored scan not OCR'd yet is fetched in full, so that this crawl can OCR it
         if stored is None or ocr_pending(stored):

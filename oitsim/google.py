@@ -15,9 +15,16 @@ hosts", for the sources):
 * ``https://docs.google.com/forms/d/e/<ID>/viewform`` - the form's title, description and
   questions; a closed form answers 302 to ``.../closedform``, which says the form no longer
   accepts responses (English, or Thai when the request's Accept-Language asks for Thai);
+* ``https://www.googleapis.com/drive/v3/files/<ID>?alt=media&key=<KEY>`` - the Drive API
+  (``files.get``): the bytes of a public file (same bytes and Content-Type as the download; ETag,
+  304 and HEAD likewise); without ``alt=media`` its metadata as JSON (``fields=name,mimeType``
+  narrows it). A file that is not public, or an unknown ID, answers the API's JSON error 404
+  ``File not found: <ID>.``; a request without a key (or with an empty one) answers 403
+  PERMISSION_DENIED (unregistered callers). Any non-empty key is accepted;
 * ``robots.txt`` of each host, modelled on the real files: drive.google.com and docs.google.com
   allow the viewer and form paths (``/file``, ``/forms``) and disallow everything else (so
-  ``/uc`` is disallowed), drive.usercontent.google.com disallows everything.
+  ``/uc`` is disallowed), drive.usercontent.google.com disallows everything; www.googleapis.com
+  has no robots.txt (404, like the real host), so nothing there is disallowed.
 
 IDs are deterministic and carry the (site host, item code) they belong to, so any World that
 holds the site can answer for the file without a table of every file.
@@ -37,7 +44,10 @@ DRIVE = "drive.google.com"
 USERCONTENT = "drive.usercontent.google.com"
 DOCS = "docs.google.com"
 ACCOUNTS = "accounts.google.com"
-HOSTS = frozenset({DRIVE, USERCONTENT, DOCS, ACCOUNTS})
+APIS = "www.googleapis.com"
+HOSTS = frozenset({DRIVE, USERCONTENT, DOCS, ACCOUNTS, APIS})
+#: Path prefix of the Drive API v3 files resource.
+DRIVE_API_FILES = "/drive/v3/files/"
 
 #: Modelled on the real files (README "Google hosts"): viewer and form paths allowed, the rest
 #: (including /uc, the download path) disallowed; the usercontent host disallows everything.
@@ -52,7 +62,7 @@ ROBOTS = {
     ACCOUNTS: "User-agent: *\nAllow: /$\nDisallow: /\n",
 }
 #: Robots files that let a crawler download Drive bytes (for tests of the download mechanics).
-OPEN_ROBOTS = {h: "User-agent: *\nDisallow:\n" for h in HOSTS}
+OPEN_ROBOTS = {h: "User-agent: *\nDisallow:\n" for h in HOSTS if h != APIS}
 
 _SERVER = [("Server", "ESF"), ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate")]
 
@@ -124,7 +134,11 @@ class GoogleServices:
         path = parts.path or "/"
         q = parse_qs(parts.query)
         if path == "/robots.txt":
+            if host not in self.robots:      # www.googleapis.com: no robots.txt (404), nothing disallowed
+                return _not_found()
             return SimResponse(200, [("Content-Type", "text/plain"), *_SERVER], self.robots.get(host, "").encode())
+        if host == APIS:
+            return self._api(method, path, q)
         if host == DRIVE:
             if path.startswith("/file/d/"):
                 segs = path.split("/")
@@ -214,6 +228,39 @@ class GoogleServices:
         out._cacheable = True  # noqa: SLF001 - read by GeneratedWorld's LRU
         return out
 
+    # ------------------------------------------------------------------ Drive API
+    def _api(self, method: str, path: str, q: dict) -> SimResponse:
+        """Drive API v3 ``files.get`` for an anonymous caller with an API key."""
+        if not path.startswith(DRIVE_API_FILES) or "/" in path[len(DRIVE_API_FILES):]:
+            return _api_error(404, "Not Found", "NOT_FOUND", "notFound")
+        if not (q.get("key") or [""])[0].strip():
+            return _api_error(403, "Method doesn't allow unregistered callers (callers without established identity). "
+                                   "Please use API Key or other form of API consumer identity to call this API.",
+                              "PERMISSION_DENIED", "forbidden")
+        fid = path[len(DRIVE_API_FILES):]
+        found = self._drive_file(fid)
+        if found is None or found[1].state == "private":
+            return _api_error(404, f"File not found: {fid}.", None, "notFound", location="fileId")
+        site, plan = found
+        from . import docs as docbuild
+
+        ext = self.file_ext(plan)
+        mime = docbuild.MIME[ext]
+        if (q.get("alt") or ["json"])[0] != "media":
+            meta = {"kind": "drive#file", "id": fid, "name": self.file_name(site, plan), "mimeType": mime}
+            fields = [f.strip() for f in (q.get("fields") or [""])[0].split(",") if f.strip()]
+            if fields:
+                meta = {k: v for k, v in meta.items() if k in fields}
+            return SimResponse(200, [("Content-Type", "application/json; charset=UTF-8"), *_SERVER],
+                               json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
+        head = [("Content-Type", mime), ("Content-Disposition", "attachment")]
+        if method.upper() == "HEAD":
+            return SimResponse(200, head + _SERVER, b"")
+        resp = site.doc_response(plan.code, ext, f"drive/{fid}.{ext}")
+        out = SimResponse(200, head + [h for h in resp.headers if h[0].lower() != "content-type"] + _SERVER, resp.body)
+        out._cacheable = True  # noqa: SLF001 - read by GeneratedWorld's LRU
+        return out
+
     # ------------------------------------------------------------------ Forms
     def _form(self, url: str, fid: str, action: str, headers: dict[str, str]) -> SimResponse:
         found = unpack(fid, "1FAIpQLS")
@@ -259,6 +306,18 @@ class GoogleServices:
         return _html(f'<!DOCTYPE html><html><head><title>{g["signin_title"]}</title></head><body>'
                      f'<div id="initialView"><h1>{g["signin_body"]}</h1><input type="email" name="identifier"></div>'
                      "</body></html>")
+
+
+def _api_error(code: int, message: str, status: str | None, reason: str, location: str | None = None) -> SimResponse:
+    """A Google API JSON error, shaped like the real Drive API's."""
+    err = {"message": message, "domain": "global", "reason": reason}
+    if location:
+        err.update(location=location, locationType="parameter")
+    body = {"error": {"code": code, "message": message, "errors": [err]}}
+    if status:
+        body["error"]["status"] = status
+    return SimResponse(code, [("Content-Type", "application/json; charset=UTF-8"), ("Vary", "Origin, X-Origin, Referer"),
+                              *_SERVER], json.dumps(body, indent=2).encode("utf-8"))
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         t = texts.get(name, {"en": name, "th": name})
-        p = sub.add_parser(name, help=f"{t['en']} / {t['th']}", description=f"{t['en']}\n{t['th']}",
+        epilog = f"{t['epilog_en']}\n{t['epilog_th']}" if t.get("epilog_en") and t.get("epilog_th") else None
+        p = sub.add_parser(name, help=f"{t['en']} / {t['th']}", description=f"{t['en']}\n{t['th']}", epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)

@@ -8,6 +8,7 @@ the evidence keeps them under the viewer URL the site shows.
 from __future__ import annotations
 
 import csv
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -97,3 +98,78 @@ def test_drive_file_is_fetched_at_its_download_url_and_kept_under_the_viewer_url
         fetched += 1
     assert fetched, f"no Drive file fetched; documents: {sorted(docs)}"
     assert not any(d.url.startswith("https://drive.usercontent.google.com/") for d in ev.documents)
+
+
+SIM_KEY = "sim-KEY-4f9a1c7e"      # any non-empty key works against the simulated Drive API
+
+
+def _check_json(run_command, proxy, row, env) -> dict:
+    proc = run_command.oit("check", row["url"], "--proxy", proxy, "--allow-private", "--format", "json",
+                           "--year", YEAR, "--as-of", AS_OF, "--max-pages", "40", env=env, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert SIM_KEY not in proc.stdout and SIM_KEY not in proc.stderr
+    return {it["code"]: it for it in json.loads(proc.stdout)["items"]}
+
+
+@pytest.mark.slow
+def test_with_an_api_key_the_drive_pdf_is_read_through_the_drive_api_and_the_key_is_never_kept(
+        sim_proxy, tmp_path, run_command):
+    from oitsim.generator import mukdahan_world
+
+    world = mukdahan_world()
+    row, labels = _drive_site(world)
+    env = {"OIT_GOOGLE_API_KEY": SIM_KEY}
+    proc_env = dict(env, OIT_DATA_DIR=str(tmp_path / "data"))
+    registry = tmp_path / "laos.csv"
+    with open(registry, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    proc = run_command.oit("crawl", "--registry", registry, "--proxy", sim_proxy.url, "--allow-private", "--fast",
+                           "--no-js", "--data-dir", tmp_path / "data", "--year", YEAR, "--as-of", AS_OF,
+                           "--max-pages", "40", "--max-docs", "4", env=proc_env, timeout=200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert SIM_KEY not in proc.stdout and SIM_KEY not in proc.stderr
+    store = Store(tmp_path / "data")
+    ev = store.load_evidence(store.latest_run("crawl"), row["lao_id"])
+    store.close()
+    docs = {d.url: d for d in ev.documents}
+    pages = {p.url: p for p in ev.pages}
+    site = world.site(urlsplit(row["url"]).hostname)
+    read = 0
+    for label in labels.values():
+        doc = docs.get(label["evidence_url"])
+        if doc is None:
+            continue
+        fid = label["evidence_url"].split("/")[5]
+        assert doc.source_url == f"https://www.googleapis.com/drive/v3/files/{fid}?alt=media&key=REDACTED", doc
+        if label["problem"] == "private":    # the viewer sent the crawl to sign in; the API answered 404
+            assert doc.fetch_error == "drive_api_not_found" and doc.status == 404, doc
+            assert pages[label["evidence_url"]].fetch_error == "signin_required"
+            continue
+        assert doc.fetch_error is None and doc.kind in ("pdf", "docx"), doc
+        assert site.lao.full_name in (doc.text or "")
+        read += 1
+    assert read, f"no Drive file read through the API; documents: {sorted(docs)}"
+    for path in (tmp_path / "data").rglob("*"):          # the SQLite file, its WAL, logs
+        if path.is_file():
+            assert SIM_KEY.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.slow
+def test_oit_check_reads_a_public_drive_file_only_with_a_key_and_never_prints_the_key(sim_proxy, run_command):
+    from oitsim.generator import mukdahan_world
+
+    row, labels = _drive_site(mukdahan_world())
+    public = {c for c, r in labels.items() if r["problem"] == "offsite" and r["label"] == "pass"}
+    without = _check_json(run_command, sim_proxy.url, row, {"OIT_GOOGLE_API_KEY": ""})
+    with_key = _check_json(run_command, sim_proxy.url, row, {"OIT_GOOGLE_API_KEY": SIM_KEY})
+    unread = {c for c in public if without[c]["reason"] == "offsite_unfetched"}
+    assert unread, {c: without[c]["reason"] for c in public}
+    assert all(without[c]["status"] == "needs_review" for c in unread)
+    assert not any(with_key[c]["reason"] == "offsite_unfetched" for c in unread), \
+        {c: with_key[c]["reason"] for c in unread}
+    assert any(with_key[c]["status"] == "pass" for c in unread)
+    private = {c for c, r in labels.items() if r["problem"] == "private"}
+    assert all(with_key[c]["reason"] == without[c]["reason"] for c in private), \
+        {c: (without[c]["reason"], with_key[c]["reason"]) for c in private}

@@ -9,7 +9,7 @@ import pytest
 
 from checks.engine import check_site
 from checks.evidence import Document, Page
-from crawler.offsite import OffsiteConfigError, load_policy, policy_from
+from crawler.offsite import OffsiteConfigError, install_log_redaction, load_policy, policy_from, redact
 from oitwatch.store import SCHEMA_VERSION, Store
 from tests.checks_cases import build_evidence
 
@@ -22,8 +22,10 @@ O37_TEXT = "การดำเนินการเพื่อจัดกา�
 
 # --------------------------------------------------------------------------- crawl rules
 
-def test_policy_accepts_the_configured_hosts_and_rewrites_a_viewer_to_its_download():
+def test_policy_accepts_the_configured_hosts_and_rewrites_a_viewer_to_its_download(monkeypatch):
+    monkeypatch.delenv("OIT_GOOGLE_API_KEY", raising=False)
     p = load_policy(enabled=True, budget=10)
+    assert not p.uses_api
     assert p.accepts(VIEW) and p.accepts(FORM) and not p.accepts("https://www.facebook.com/x")
     assert p.download_url(VIEW) == DOWNLOAD
     assert p.download_url("https://drive.google.com/open?usp=x&id=1Zz") == \
@@ -41,10 +43,56 @@ def test_policy_accepts_the_configured_hosts_and_rewrites_a_viewer_to_its_downlo
     ({"hosts": [], "rewrites": [{"match": "("}]}, "rewrites[0]"),
     ({"hosts": [], "rewrites": [{"match": "(", "download": "x"}]}, "not a valid pattern"),
     ({"hosts": [], "budget_per_site": -1}, "budget_per_site"),
+    ({"hosts": [], "rewrites": [{"match": "x", "download": "y", "api": "https://www.googleapis.com/z"}]},
+     r"rewrites[0].api must be a URL template containing {key}"),
+    ({"hosts": [], "google_api_key": 12345}, "offsite.google_api_key must be a string"),
 ])
 def test_a_malformed_offsite_config_names_the_key(raw, needle):
     with pytest.raises(OffsiteConfigError, match=needle.replace("[", r"\[").replace("]", r"\]")):
         policy_from(raw)
+
+
+API = "https://www.googleapis.com/drive/v3/files/1AbCdEfGh_ij-KL?alt=media&key="
+
+
+def test_with_an_api_key_a_viewer_is_read_through_the_drive_api_instead_of_the_download(monkeypatch):
+    monkeypatch.delenv("OIT_GOOGLE_API_KEY", raising=False)
+    p = load_policy(enabled=True, budget=10, api_key="AIza-test_1")
+    assert p.uses_api and "AIza-test_1" not in repr(p)
+    assert [(f.url, f.kind, f.shown) for f in p.plan(VIEW)] == [(VIEW, "page", VIEW), (API + "AIza-test_1", "doc", VIEW)]
+    assert p.download_url("https://drive.google.com/open?id=1Zz") == \
+        "https://www.googleapis.com/drive/v3/files/1Zz?alt=media&key=AIza-test_1"
+    assert p.is_api(API + "x") and p.redirect_ok(API + "x")
+    assert not p.accepts(API + "x")                     # a site's own link to the API host is not opened
+    no_key = load_policy(enabled=True, budget=10)
+    assert not no_key.is_api(API + "x") and not no_key.redirect_ok(API + "x")
+
+
+def test_the_environment_key_wins_over_the_file_and_an_empty_one_means_none(monkeypatch):
+    monkeypatch.setenv("OIT_GOOGLE_API_KEY", " env-key ")
+    assert load_policy().api_key == "env-key"
+    assert load_policy(api_key="").api_key == ""        # an explicit empty key (the benchmark without one)
+    raw = {"hosts": [], "google_api_key": "file-key", "rewrites": []}
+    assert policy_from(raw).api_key == "file-key"
+    monkeypatch.setenv("OIT_GOOGLE_API_KEY", "  ")
+    assert not load_policy().uses_api
+
+
+def test_redact_hides_the_key_of_a_url_and_leaves_other_parameters():
+    assert redact(API + "AIza-secret") == API + "REDACTED"
+    assert redact("https://x/a?key=s&b=1&resourcekey=0-keep") == "https://x/a?key=REDACTED&b=1&resourcekey=0-keep"
+    assert redact(VIEW) == VIEW and redact(None) is None
+
+
+def test_log_lines_never_carry_the_key(caplog):
+    import logging
+
+    install_log_redaction()
+    with caplog.at_level(logging.INFO, logger="scrapy.downloadermiddlewares.retry"):
+        logging.getLogger("scrapy.downloadermiddlewares.retry").error(
+            "Gave up retrying %(request)s", {"request": f"<GET {API}AIza-secret>"})
+        logging.getLogger("crawler.spiders.lao").warning("odd %s", API + "AIza-secret")
+    assert caplog.records and "AIza-secret" not in caplog.text and "key=REDACTED" in caplog.text
 
 
 # --------------------------------------------------------------------------- checks
@@ -89,6 +137,21 @@ def test_drive_download_refused_by_robots_needs_review_with_its_host():
     res = _o37_on_drive([doc], [_viewer_page(f"o37 {2565}.pdf - Google Drive")])
     assert (res.status, res.reason, res.host) == ("needs_review", "offsite_unfetched", "drive.google.com")
     assert "robots_disallowed" in res.reason_en
+
+
+def test_drive_api_404_for_a_file_whose_viewer_asks_to_sign_in_is_a_private_file():
+    doc = Document(url=VIEW, status=404, source_url=API + "REDACTED", fetch_error="drive_api_not_found",
+                   extract_status="fetch_error")
+    res = _o37_on_drive([doc], [Page(url=VIEW, status=0, fetch_error="signin_required")])
+    assert (res.status, res.reason, res.problem) == ("fail", "offsite_not_public", "private")
+
+
+def test_drive_api_error_for_a_file_whose_viewer_is_public_needs_review_and_names_the_error():
+    doc = Document(url=VIEW, status=404, source_url=API + "REDACTED", fetch_error="drive_api_not_found",
+                   extract_status="fetch_error")
+    res = _o37_on_drive([doc], [_viewer_page(f"o37 {2565}.pdf - Google Drive")])
+    assert (res.status, res.reason, res.host) == ("needs_review", "offsite_unfetched", "drive.google.com")
+    assert "drive_api_not_found" in res.reason_en and "drive_api_not_found" in res.reason_th
 
 
 def test_drive_link_never_opened_needs_review_even_when_its_text_names_the_year():
@@ -170,3 +233,14 @@ def test_an_opened_viewer_without_its_document_is_not_judged_by_its_title():
     res = _o37_on_drive([], [_viewer_page("การดำเนินการเพื่อจัดการความเสี่ยงการทุจริต 2565.pdf - Google Drive")])
     assert (res.status, res.reason, res.host) == ("needs_review", "offsite_unfetched", "drive.google.com")
     assert "no_text" in res.reason_en
+
+
+def test_check_and_crawl_help_tell_how_to_give_the_google_api_key(capsys):
+    from oitwatch.cli import main
+
+    for command in ("check", "crawl"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert out.count("OIT_GOOGLE_API_KEY") == 2, out          # English and Thai
+        assert "ระบบไม่แสดงและไม่บันทึกคีย์นี้" in out

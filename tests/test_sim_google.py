@@ -1,6 +1,7 @@
 """The simulated Google Drive / Google Forms hosts (oitsim/google.py) answer like the real services."""
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -138,3 +139,50 @@ def test_national_world_serves_the_google_hosts_of_its_own_sites_beside_mukdahan
         assert both.respond("GET", url, {}).status == 200        # the national world answers
         return
     pytest.fail("no national site with a public Drive file among the first 400")
+
+
+# ---------------------------------------------------------------- Drive API (files.get with an API key)
+API = "https://www.googleapis.com/drive/v3/files/"
+
+
+def test_drive_api_answers_a_public_file_with_the_same_bytes_as_the_download(world):
+    row = _label(world, form="drive", label="pass")
+    fid = _file_id(row["evidence_url"])
+    api = world.respond("GET", f"{API}{fid}?alt=media&key=sim-key", {})
+    dl = world.respond("GET", f"https://drive.usercontent.google.com/download?id={fid}&export=download", {})
+    assert api.status == 200 and api.body == dl.body and len(api.body) > 500
+    assert api.header("Content-Type") == dl.header("Content-Type")
+    etag = api.header("ETag")
+    assert etag and world.respond("GET", f"{API}{fid}?alt=media&key=sim-key", {"If-None-Match": etag}).status == 304
+    head = world.respond("HEAD", f"{API}{fid}?alt=media&key=sim-key", {})
+    assert head.status == 200 and head.body == b"" and head.header("Content-Type") == api.header("Content-Type")
+    meta = world.respond("GET", f"{API}{fid}?fields=name,mimeType&key=sim-key", {})
+    info = json.loads(meta.body)
+    assert meta.status == 200 and set(info) == {"name", "mimeType"}
+    assert info["mimeType"] == api.header("Content-Type") and info["name"].startswith(world.site(row["host"]).doc_title(row["code"]))
+
+
+def test_drive_api_answers_a_private_file_with_the_json_404_of_the_real_api(world):
+    row = _label(world, form="drive", problem="private")
+    fid = _file_id(row["evidence_url"])
+    resp = world.respond("GET", f"{API}{fid}?alt=media&key=sim-key", {})
+    err = json.loads(resp.body)["error"]
+    assert resp.status == 404 and resp.header("Content-Type").startswith("application/json")
+    assert err["code"] == 404 and err["message"] == f"File not found: {fid}." and err["errors"][0]["reason"] == "notFound"
+    assert json.loads(world.respond("GET", f"{API}1nonexistent0000000?alt=media&key=k", {}).body)["error"]["code"] == 404
+
+
+@pytest.mark.parametrize("query", ["alt=media", "alt=media&key=", "alt=media&key=%20"])
+def test_drive_api_refuses_a_caller_without_a_key(world, query):
+    row = _label(world, form="drive", label="pass")
+    resp = world.respond("GET", f"{API}{_file_id(row['evidence_url'])}?{query}", {})
+    err = json.loads(resp.body)["error"]
+    assert resp.status == 403 and err["status"] == "PERMISSION_DENIED" and "API Key" in err["message"]
+
+
+def test_drive_api_host_serves_no_robots_file(world):
+    from protego import Protego
+
+    resp = world.respond("GET", "https://www.googleapis.com/robots.txt", {})
+    assert resp.status == 404
+    assert Protego.parse("").can_fetch(f"{API}1abc?alt=media&key=k", "oitwatch")

@@ -213,6 +213,8 @@ class LaoSpider(scrapy.Spider):
         spider.hub_re, spider.term_re = cls._term_patterns(s.getlist("OIT_HUB_TERMS"), spider.year)
         spider.offsite = offsite_rules.load_policy(enabled=s.getbool("OIT_OFFSITE_ENABLED"),
                                                    budget=s.getint("OIT_OFFSITE_BUDGET"))
+        if spider.offsite.uses_api:
+            offsite_rules.install_log_redaction()     # Drive API URLs carry the key: never log it
         spider.old_before = cls._old_year_bound(spider.year)
         return spider
 
@@ -453,7 +455,7 @@ class LaoSpider(scrapy.Spider):
             if kind == "doc":
                 self._emit(site, out, DocumentEvidence(site.row.lao_id, Document(
                     url=shown, status=0, kind=self._doc_kind(url) or "other", fetch_error=status,
-                    extract_status="fetch_error", source_url=url if url != shown else None)))
+                    extract_status="fetch_error", source_url=offsite_rules.redact(url) if url != shown else None)))
                 site.docs_stored += 1
             else:
                 self._emit(site, out, PageEvidence(site.row.lao_id, Page(url=url, status=0, depth=depth,
@@ -664,10 +666,13 @@ class LaoSpider(scrapy.Spider):
                 await self._document(site, response, kind, out)
             elif meta.get("oit_kind") == "doc":     # a download URL that answered no document (an HTML page)
                 url = meta.get("redirect_urls", [response.url])[0]
+                if self.offsite.is_api(response.url) and response.status >= 300:
+                    problem = offsite_rules.api_fetch_error(response.status)   # the API's JSON error
+                else:
+                    problem = classify_response(response) or "not_a_document"
                 self._emit(site, out, DocumentEvidence(site.row.lao_id, Document(
                     url=meta.get("oit_shown") or url, status=response.status, kind="other",
-                    fetch_error=classify_response(response) or "not_a_document", extract_status="fetch_error",
-                    source_url=url)))
+                    fetch_error=problem, extract_status="fetch_error", source_url=offsite_rules.redact(url))))
                 site.docs_stored += 1
             else:
                 requested = meta.get("redirect_urls", [None])[0]
@@ -684,7 +689,7 @@ class LaoSpider(scrapy.Spider):
                     size=len(response.body))))
                 site.pages_stored += 1
         except Exception:  # noqa: BLE001 - one odd off-site answer must not stop the site
-            logger.exception("error handling off-site %s", response.url)
+            logger.exception("error handling off-site %s", offsite_rules.redact(response.url))
         for x in self._settle(site, out):
             yield x
 
@@ -693,6 +698,8 @@ class LaoSpider(scrapy.Spider):
         meta = response.meta
         fetched = meta.get("redirect_urls", [response.url])[0]
         url = meta.get("oit_shown") or fetched      # an off-site download is recorded under the link as shown
+        if meta.get("oit_offsite"):
+            fetched = offsite_rules.redact(fetched)  # a Drive API URL's key is never stored
         source = fetched if url != fetched else None
         store = self.store
         validators = meta.get("oit_validators")
