@@ -130,14 +130,19 @@ def squash_term(term: str) -> str:
     return squash(term)
 
 
-def contains_any(haystack_squashed: str, terms) -> str | None:
-    """The longest term (as given) whose squashed form occurs in the squashed haystack."""
+def _longest_term(haystack: str, terms, form) -> str | None:
+    """The longest term (as given) whose form(term) occurs in the haystack."""
     best, best_len = None, 0
     for term in terms or ():
-        s = squash_term(term)
-        if s and len(s) > best_len and s in haystack_squashed:
-            best, best_len = term, len(s)
+        f = form(term)
+        if f and len(f) > best_len and f in haystack:
+            best, best_len = term, len(f)
     return best
+
+
+def contains_any(haystack_squashed: str, terms) -> str | None:
+    """The longest term (as given) whose squashed form occurs in the squashed haystack."""
+    return _longest_term(haystack_squashed, terms, squash_term)
 
 
 # ---------------------------------------------------------------- years
@@ -286,12 +291,7 @@ def _unmarked_term(term: str) -> str:
 
 def contains_any_unmarked(haystack_unmarked: str, terms) -> str | None:
     """contains_any on unmarked() forms: the longest term (as given) the haystack holds."""
-    best, best_len = None, 0
-    for term in terms or ():
-        u = _unmarked_term(term)
-        if u and len(u) > best_len and u in haystack_unmarked:
-            best, best_len = term, len(u)
-    return best
+    return _longest_term(haystack_unmarked, terms, _unmarked_term)
 
 
 def mask_thai_digits(text: str) -> str:
