@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from . import google
 from .content import Lao, fill, item_map, items, rng, stable_hash, vocab
-from .world import HostProfile, SimResponse, host_of, not_found
+from .world import HostProfile, SimResponse, host_of, not_found, request_header
 
 FISCAL_YEAR = 2565
 DEFAULT_AS_OF = date(2022, 4, 30)
@@ -461,7 +461,7 @@ class GeneratedWorld:
                 if len(self._docs) > self._doc_cache:
                     self._docs.popitem(last=False)
         etag = resp.header("ETag") if resp.status == 200 else None
-        if etag and _header(headers, "If-None-Match") == etag:
+        if etag and request_header(headers, "If-None-Match") == etag:
             return SimResponse(304, [("ETag", etag)], b"")
         out = SimResponse(resp.status, list(resp.headers) + list(server_headers), resp.body)
         return _for_method(method, out)
@@ -479,14 +479,6 @@ class GeneratedWorld:
 
     def styles(self) -> dict[str, str]:
         return {h: self.spec(h).style for h in self.hosts()}
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    low = name.lower()
-    for key, value in (headers or {}).items():
-        if key.lower() == low:
-            return value
-    return None
 
 
 def _for_method(method: str, resp: SimResponse) -> SimResponse:

@@ -38,7 +38,7 @@ import json
 from urllib.parse import parse_qs, quote, urlsplit
 
 from .content import item_map, stable_hash, vocab
-from .world import SimResponse
+from .world import SimResponse, request_header
 
 DRIVE = "drive.google.com"
 USERCONTENT = "drive.usercontent.google.com"
@@ -277,7 +277,7 @@ class GoogleServices:
         if action == "closedform":
             if not closed:
                 return SimResponse(302, [("Location", url.rsplit("/", 1)[0] + "/viewform"), *_SERVER], b"")
-            thai = "th" in (_header(headers, "Accept-Language") or "").lower()
+            thai = "th" in (request_header(headers, "Accept-Language") or "").lower()
             msg = (g["form_closed"].format(title=title) + f"</div><div>{g['form_closed_hint']}") if thai else (
                 f"The form {title} is no longer accepting responses.</div>"
                 "<div>Try contacting the owner of the form if you think that this is a mistake.")
@@ -318,11 +318,3 @@ def _api_error(code: int, message: str, status: str | None, reason: str, locatio
         body["error"]["status"] = status
     return SimResponse(code, [("Content-Type", "application/json; charset=UTF-8"), ("Vary", "Origin, X-Origin, Referer"),
                               *_SERVER], json.dumps(body, indent=2).encode("utf-8"))
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    low = name.lower()
-    for key, value in (headers or {}).items():
-        if key.lower() == low:
-            return value
-    return None

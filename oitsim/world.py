@@ -83,6 +83,15 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def request_header(headers: dict[str, str] | None, name: str) -> str | None:
+    """A request header by name (case-insensitive), or None."""
+    low = name.lower()
+    for key, value in (headers or {}).items():
+        if key.lower() == low:
+            return value
+    return None
+
+
 def not_found(body: bytes = b"<html><body><h1>404 Not Found</h1></body></html>") -> SimResponse:
     """A plain 404 answer."""
     return SimResponse(404, [("Content-Type", "text/html; charset=utf-8")], body)
