@@ -95,6 +95,13 @@ def home_offsite(start_url: str, final_url: str) -> bool:
     return True
 
 
+def _http_problem(response) -> str | None:
+    """The named problem of a non-200 answer (or one the proxy marked as failed), else None."""
+    if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
+        return classify_response(response) or ("not_found" if response.status >= 300 else None)
+    return None
+
+
 def url_extension(url: str) -> str:
     suffix = PurePosixPath(unquote(urlsplit(url).path)).suffix
     return suffix[1:].lower() if suffix else ""
@@ -153,6 +160,7 @@ class SiteState:
 class LaoSpider(scrapy.Spider):
     name = "lao"
     old_before: int | None = None   # set in from_crawler: fiscal years below it are old rounds
+    moved_suffixes: tuple[str, ...] = ()   # set in from_crawler: hosts trusted as an LAO's new address
 
     def __init__(self, sites=None, store=None, run_id=None, year=None, as_of=None, check=False, progress=None,
                  registry=None, *args, **kwargs):
@@ -505,12 +513,9 @@ class LaoSpider(scrapy.Spider):
         meta = response.meta
         depth, role = meta.get("oit_depth", 0), meta.get("oit_role")
         requested = meta.get("oit_requested") or meta.get("redirect_urls", [None])[0]
-        if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
-            problem = classify_response(response) or ("not_found" if response.status >= 300 else None)
-        elif self._is_html(response) and faults.is_challenge_page(response.body):
+        problem = _http_problem(response)
+        if problem is None and self._is_html(response) and faults.is_challenge_page(response.body):
             problem = "blocked"
-        else:
-            problem = None
         if problem:
             if role == "home":
                 self._home_failed(site, requested or response.url, response.status, problem, out)
@@ -543,12 +548,13 @@ class LaoSpider(scrapy.Spider):
             site.status = "ok"
             site.final_url = response.url
             site.seen.add(norm_url(response.url))   # a redirected home is not fetched again at its final URL
-            if home_offsite(site.row.urls[site.url_index], response.url) and not self._moved(response.url):
+            elsewhere = home_offsite(site.row.urls[site.url_index], response.url)
+            if elsewhere and not self._moved(response.url):
                 # The registry URL now lands on another domain (parked, sold or hijacked):
                 # its home page is kept for the identity check, nothing there is crawled.
                 site.status, offsite_home = "redirect_offsite", True
             else:
-                if home_offsite(site.row.urls[site.url_index], response.url):
+                if elsewhere:
                     site.flags.add("moved_domain")     # the LAO's new address: crawled, registry to update
                 site.hosts |= host_variants(response.url)
             adapter = get_adapter(site.row.platform) if site.row.platform else fingerprint(
@@ -593,7 +599,7 @@ class LaoSpider(scrapy.Spider):
     def _moved(self, url: str) -> bool:
         """The home page landed on a host under a suffix config trusts as an LAO's own new address."""
         host = (urlsplit(url).hostname or "").lower()
-        return any(host.endswith(sfx) for sfx in getattr(self, "moved_suffixes", ()))
+        return any(host.endswith(sfx) for sfx in self.moved_suffixes)
 
     def _needs_js(self, parsed, own_links: list, is_hub: bool, body: bytes) -> bool:
         """Whether the page's content is built by JavaScript, from what the static HTML shows.
@@ -676,9 +682,7 @@ class LaoSpider(scrapy.Spider):
                 site.docs_stored += 1
             else:
                 requested = meta.get("redirect_urls", [None])[0]
-                problem = None
-                if response.status != 200 or response.headers.get(b"X-Proxy-Error"):
-                    problem = classify_response(response) or ("not_found" if response.status >= 300 else None)
+                problem = _http_problem(response)
                 html = response.text if self._is_html(response) and not problem else ""
                 parsed = parse_page(response.url, html) if html else None
                 self._emit(site, out, PageEvidence(site.row.lao_id, Page(
