@@ -138,7 +138,7 @@ class GoogleServices:
                 return _not_found()
             return SimResponse(200, [("Content-Type", "text/plain"), *_SERVER], self.robots.get(host, "").encode())
         if host == APIS:
-            return self._api(method, path, q)
+            return self._api(method, url, path, q)
         if host == DRIVE:
             if path.startswith("/file/d/"):
                 segs = path.split("/")
@@ -147,11 +147,9 @@ class GoogleServices:
                 fid = (q.get("id") or [""])[0]
                 if path == "/open":
                     return self._viewer(url, fid)
-                found = self._drive_file(fid)
-                if found is None:
-                    return _not_found()
-                if found[1].state == "private":
-                    return signin_redirect(url)
+                _, refused = self._readable_file(fid, url)
+                if refused is not None:
+                    return refused
                 return SimResponse(303, [("Location", f"https://{USERCONTENT}/download?id={fid}&export=download"),
                                          *_SERVER], b"")
         if host == USERCONTENT and path == "/download":
@@ -165,16 +163,18 @@ class GoogleServices:
         return _not_found()
 
     # ------------------------------------------------------------------ Drive
-    def _drive_file(self, fid: str):
-        """(site, plan) of a planted Drive file, or None."""
+    def _readable_file(self, fid: str, url: str):
+        """((site, plan), None) of a planted Drive file shared publicly; otherwise (None, the answer an
+        anonymous visitor of ``url`` gets instead): the 404 page for an ID that names no planted
+        Drive file, the sign-in redirect for a file that is not shared publicly."""
         found = unpack(fid, "1")
-        if found is None:
-            return None
-        site = self.site_of(found[0])
+        site = self.site_of(found[0]) if found else None
         plan = site.spec.plans.get(found[1]) if site is not None else None
         if plan is None or plan.form != "drive":
-            return None
-        return site, plan
+            return None, _not_found()
+        if plan.state == "private":
+            return None, signin_redirect(url)
+        return (site, plan), None
 
     @staticmethod
     def file_ext(plan) -> str:
@@ -184,12 +184,10 @@ class GoogleServices:
         return f"{site.doc_title(plan.code)}.{self.file_ext(plan)}"
 
     def _viewer(self, url: str, fid: str) -> SimResponse:
-        found = self._drive_file(fid)
-        if found is None:
-            return _not_found()
+        found, refused = self._readable_file(fid, url)
+        if refused is not None:
+            return refused
         site, plan = found
-        if plan.state == "private":
-            return signin_redirect(url)
         name = html.escape(self.file_name(site, plan))
         data = json.dumps({"id": fid, "title": self.file_name(site, plan), "mimeType": "application/pdf"},
                           ensure_ascii=False).replace("</", "<\\/")
@@ -208,12 +206,10 @@ class GoogleServices:
         return _html(body)
 
     def _download(self, method: str, url: str, fid: str) -> SimResponse:
-        found = self._drive_file(fid)
-        if found is None:
-            return _not_found()
+        found, refused = self._readable_file(fid, url)
+        if refused is not None:
+            return refused
         site, plan = found
-        if plan.state == "private":
-            return signin_redirect(url)
         from . import docs as docbuild
 
         ext = self.file_ext(plan)
@@ -229,7 +225,7 @@ class GoogleServices:
         return out
 
     # ------------------------------------------------------------------ Drive API
-    def _api(self, method: str, path: str, q: dict) -> SimResponse:
+    def _api(self, method: str, url: str, path: str, q: dict) -> SimResponse:
         """Drive API v3 ``files.get`` for an anonymous caller with an API key."""
         if not path.startswith(DRIVE_API_FILES) or "/" in path[len(DRIVE_API_FILES):]:
             return _api_error(404, "Not Found", "NOT_FOUND", "notFound")
@@ -238,8 +234,8 @@ class GoogleServices:
                                    "Please use API Key or other form of API consumer identity to call this API.",
                               "PERMISSION_DENIED", "forbidden")
         fid = path[len(DRIVE_API_FILES):]
-        found = self._drive_file(fid)
-        if found is None or found[1].state == "private":
+        found, refused = self._readable_file(fid, url)
+        if refused is not None:       # unknown and not-shared files alike: the API does not tell them apart
             return _api_error(404, f"File not found: {fid}.", None, "notFound", location="fileId")
         site, plan = found
         from . import docs as docbuild
