@@ -128,9 +128,12 @@ class SiteReport:
     flags: list[str] = field(default_factory=list)
 
     @property
-    def score(self) -> float:
-        if not self.items:
-            return 0.0
+    def score(self) -> float | None:
+        """Share of items passed (0-100); None when no item could be judged (every item unknown:
+        the site was not reached), since 0 would say the LAO scored nothing. `site_status` and
+        `counts()` say why."""
+        if all(i.status == "unknown" for i in self.items):
+            return None
         return round(100.0 * sum(1 for i in self.items if i.status == "pass") / len(self.items), 2)
 
     def counts(self) -> dict[str, int]:

@@ -37,8 +37,7 @@ def render_table(report: SiteReport, site: str, console=None, width: int | None 
     out = Console(file=buf, width=width or 160, force_terminal=False, color_system=None)
     out.print(table)
     counts = report.counts()
-    if counts["unknown"] == len(report.items):
-        # Nothing could be fetched: a score of 0 would read as non-compliance.
+    if report.score is None:      # nothing could be judged: there is no score (0 would read as non-compliance)
         summary = ui["summary_unreachable"].format(status=report.site_status)
     else:
         summary = ui["summary"].format(passed=counts["pass"], total=len(report.items), score=report.score)

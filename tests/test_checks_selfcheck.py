@@ -117,3 +117,26 @@ def test_self_check_of_a_dead_site_prints_its_status_not_tracebacks(sim_proxy, r
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "dns_error" in proc.stdout
     assert "Traceback" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("site_status", ["dns_error", "timeout", "blocked"])
+def test_json_of_a_site_never_reached_has_a_null_score_and_says_why(site_status, monkeypatch, capsys):
+    """A score of 0 would say "this LAO scored 0"; nothing was judged, so there is no score, and
+    site_status and counts carry the reason."""
+    import crawler.runner as runner
+    monkeypatch.setattr(runner, "crawl_one",
+                        lambda url, **kw: build_evidence({"site": "ita_table", "site_status": site_status}))
+    assert cli.main(["check", "http://www.nasuan.go.th/", "--format", "json", "--as-of", "2565-04-30"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["score"] is None
+    assert data["site_status"] == site_status
+    assert data["counts"] == {"pass": 0, "fail": 0, "needs_review": 0, "unknown": 43}
+    assert {i["status"] for i in data["items"]} == {"unknown"}
+
+
+def test_a_site_with_one_judged_item_keeps_a_numeric_score():
+    rep = check_site(build_evidence({"site": "ita_table", "site_status": "timeout"}), 2565, DEFAULT_AS_OF)
+    rep.items[0].status = "fail"
+    assert rep.score == 0.0 and rep.to_json("x")["score"] == 0.0
+    rep.items[1].status = "pass"
+    assert rep.score == round(100 / 43, 2)

@@ -173,3 +173,19 @@ def test_item_coverage_by_area_matches_whole_area_counts():
     amph = agg.item_coverage_by_area(RUN1, PLACEMENT, "amphoe")
     assert [tuple(r) for r in amph[["amphoe_code", "code", "n_fail"]].itertuples(index=False)][:2] == [
         ("4901", "O2", 1), ("4901", "O1", 0)]
+
+
+def test_a_site_never_reached_is_left_out_of_district_and_province_means():
+    """L3 (dns_error) and L5 (crawl said ok, yet every item unknown) have no score: averaged in
+    as 0 they would pull the district mean from 75 to 37.5 and its minimum to 0."""
+    sites = pd.DataFrame({"lao_id": ["L1", "L2", "L3", "L5"], "status": ["ok", "ok", "dns_error", "ok"]})
+    place = pd.DataFrame([("L1", "490101", "4901", "49", "completely"), ("L2", "490102", "4901", "49", "completely"),
+                          ("L3", "490103", "4901", "49", "completely"), ("L5", "490104", "4901", "49", "completely")],
+                         columns=PLACEMENT.columns)
+    s = agg.lao_scores(results(1, {"L1": "PPPP", "L2": "PPFF", "L3": "UUUU", "L5": "UUUU"}), sites,
+                       target=85, bands=BANDS)
+    assert s.set_index("lao_id")["score"].isna().to_dict() == {"L1": False, "L2": False, "L3": True, "L5": True}
+    for level, key in (("amphoe", "4901"), ("province", "49")):
+        row = agg.area_summary(s, place, level).set_index(f"{level}_code").loc[key]
+        assert (row["n_laos"], row["n_scored"], row["n_unreachable"]) == (4, 2, 2), level
+        assert (row["mean_score"], row["min_score"], row["share_meet_target"]) == (75.0, 50.0, 50.0), level

@@ -99,6 +99,23 @@ def test_scores_export_matches_aggregation(report):
     assert unreachable["score"].isna().all() and (unreachable["site_status"] != "ok").all()
 
 
+def test_area_means_leave_out_the_sites_never_reached(report):
+    """The district and province figures the pages show average only scored LAOs."""
+    out, _ = report
+    scores = pd.read_csv(out / "data/lao_scores.csv", dtype={"amphoe_code": str, "province_code": str})
+    areas = pd.read_csv(out / "data/areas.csv", dtype={"code": str})
+    unreached = scores[~scores["reachable"]]
+    assert len(unreached) and (unreached["n_unknown"] == unreached["n_items"]).any()
+    for level, key in (("amphoe", "amphoe_code"), ("province", "province_code")):
+        for code in unreached[key].unique():
+            row = areas[(areas["level"] == level) & (areas["code"] == code)].iloc[0]
+            laos = scores[scores[key] == code]
+            assert row["n_unreachable"] == (~laos["reachable"]).sum() > 0
+            assert row["n_scored"] == laos["score"].count() == laos["reachable"].sum()
+            assert row["mean_score"] == pytest.approx(round(laos["score"].mean(), 2))
+            assert row["mean_score"] > round(laos["score"].fillna(0).mean(), 2) and row["min_score"] > 0
+
+
 def test_excel_workbook_sheets_headers_filters_and_formula_escaping(report):
     out, _ = report
     wb = load_workbook(out / "excel/report-49.xlsx")
