@@ -95,7 +95,7 @@ def province_sheets(an, province: str, labels: dict, lang: str) -> list[Sheet]:
                      int(r.n_review), int(r.n_unknown)])
     if province in an.area["province"].index:
         r = an.area["province"].loc[province]
-        rows.append([f"{L('province')}{an.name(province)}", province, int(r.n_laos), int(r.n_scored),
+        rows.append([L("province_named").format(name=an.name(province)), province, int(r.n_laos), int(r.n_scored),
                      int(r.n_unreachable), _score(r.mean_score), _score(r.min_score), int(r.n_meet_target),
                      _score(r.share_meet_target), int(r.n_fail), int(r.n_review), int(r.n_unknown)])
     sheets.append(Sheet(L("sheet_summary"), head, rows, widths=[22, 8] + [12] * 10))

@@ -639,7 +639,7 @@ class Builder:
                     laos.append(self.lao_gaps(lid, "", cov))
                 tambons.append(TambonGaps(code=code, name=an.name(code), amphoe_name=an.name(code[:4]), laos=laos,
                                           listed_above=above))
-            title = officer.name if officer else f"{t['tambon'][an.lang]}{an.name(first['tambon_code'])}"
+            title = officer.name if officer else t["tambon_named"][an.lang].format(name=an.name(first["tambon_code"]))
             stats = an.group_stats.get(gid)
             out.append(OfficerReportContext(meta=self.meta(title, "", [], css), group_id=gid, officer=officer,
                                             stats=_stats(stats), tambons=tambons))

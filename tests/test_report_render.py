@@ -190,6 +190,65 @@ def test_english_build_uses_english_labels(tmp_path):
     assert "Mean score" in html and "Mueang Mukdahan" in html and 'lang="en"' in html
 
 
+THAI = re.compile(r"[\u0e00-\u0e7f]+")
+
+
+def _thai_besides_data(text: str, data: ReportData) -> list[str]:
+    """Thai left in `text` once the registry's own Thai data (officer names and positions) is removed."""
+    for o in data.officers:
+        for value in (o.officer_name, o.position):
+            if value:
+                text = text.replace(value, "")
+    return THAI.findall(text)
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report_en")
+    data = mukdahan_data()
+    build_from_data(data, out, "en", pdf=False, lao_pages=False)
+    return out, data, {k: v["en"] for k, v in load_messages()["labels"].items()}
+
+
+def test_english_district_page_is_in_english(english):
+    out, data, en = english
+    html = (out / "a/4901.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in html
+    assert f"<h1>{en['amphoe_named'].format(name='Mueang Mukdahan')}</h1>" in html      # not "DistrictMueang ..."
+    assert en["tambon_named"].format(name="Ban Khok") + f" ({en['no_officer']})" in html
+    assert en["mean_score"] in html and en["children_tambon"] in html and "Si Bun Rueang" in html
+    assert _thai_besides_data(html, data) == []
+
+
+def test_english_subdistrict_gap_pages_are_in_english(english):
+    out, data, en = english
+    html = (out / "t/490101.html").read_text(encoding="utf-8")
+    title = en["tambon_report"].format(name="Mukdahan")
+    assert f"<h1>{title}</h1>" in html and en["amphoe_named"].format(name="Mueang Mukdahan") in html
+    assert en["gaps"] in html and "Relevant laws" in html           # the item's English title
+    assert _thai_besides_data(html, data) == []
+    md = (out / "md/t/490101.md").read_text(encoding="utf-8")
+    assert md.startswith(f"# {title} ({en['amphoe_named'].format(name='Mueang Mukdahan')})")
+    assert _thai_besides_data(md, data) == []
+
+
+def test_english_excel_workbooks_are_in_english(english):
+    out, data, en = english
+    wb = load_workbook(out / "excel/report-49.xlsx")
+    assert wb.sheetnames[0] == en["sheet_summary"] and wb.sheetnames[1] == "Mueang Mukdahan"
+    assert {en["sheet_gaps"], en["sheet_review"], en["sheet_unreachable"]} <= set(wb.sheetnames)
+    summary = [r for r in wb[en["sheet_summary"]].iter_rows(values_only=True)]
+    assert summary[0][0] == en["amphoe"] and summary[-1][0] == en["province_named"].format(name="Mukdahan")
+    gaps = wb[en["sheet_gaps"]]
+    header = [c.value for c in gaps[1]]
+    assert en["reason"] in header
+    assert "No link or heading for this item" in {r[header.index(en["reason"])] for r in gaps.iter_rows(min_row=2, values_only=True)}
+    for path in (out / "excel/report-49.xlsx", out / "excel/progress-49.xlsx"):
+        book = load_workbook(path)
+        cells = [str(v) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r if v is not None]
+        assert _thai_besides_data(" ".join(book.sheetnames + cells), data) == [], path.name
+
+
 # --------------------------------------------------------------------------- browser
 
 def _keep_for_docs(path: Path, name: str) -> None:
@@ -253,6 +312,23 @@ def test_officer_pdf_has_searchable_thai(tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdfs[0]), str(png)], check=True)
     shot = next(tmp_path.glob("officer*.png"))
     _keep_for_docs(shot, "report-officer-pdf.png")
+
+
+@pytest.mark.browser
+def test_english_pdfs_are_in_english(tmp_path):
+    data = mukdahan_data()
+    en = {k: v["en"] for k, v in load_messages()["labels"].items()}
+    build_from_data(data, tmp_path, "en", pdf=True, excel=False, lao_pages=False, pdf_limit=1)
+    officer = tmp_path / "pdf" / "officer-somchai_example.org.pdf"
+    progress = tmp_path / "pdf" / "progress-49.pdf"
+    text = subprocess.run(["pdftotext", "-raw", str(officer), "-"], capture_output=True, text=True, check=True).stdout
+    assert en["officer_report"] in text and en["mean_score"] in text
+    assert (f"{en['tambon_named'].format(name='Mukdahan')} · {en['amphoe_named'].format(name='Mueang Mukdahan')}"
+            in text)
+    assert _thai_besides_data(text, data) == []
+    ptext = subprocess.run(["pdftotext", "-raw", str(progress), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Nikhom Kham Soi" in ptext and en["province_named"].format(name="Mukdahan") in ptext
+    assert _thai_besides_data(ptext, data) == []
 
 
 def test_xlsx_writer_round_trips_through_openpyxl(tmp_path):
