@@ -62,12 +62,10 @@ class OffsiteWalker:
         self._robots: dict[str, object] = {}
 
     def relevant(self, link, is_hub: bool) -> bool:
-        from crawler.spiders.lao import _DASHES     # the spider's own reading of link text
+        """As LaoSpider._follow_offsite: a link on a hub page, or one the spider reads as relevant."""
+        from crawler.spiders.lao import read_link
 
-        low = f"{link.text} {link.context}".lower().translate(_DASHES)
-        path = urlsplit(link.url).path.lower()
-        return bool(is_hub or (self.hub_re and (self.hub_re.search(low) or self.hub_re.search(path)))
-                    or (self.term_re and self.term_re.search(low)))
+        return is_hub or read_link(self.hub_re, self.term_re, f"{link.text} {link.context}", link.url).relevant
 
     def allowed(self, url: str) -> bool:
         from protego import Protego

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import scrapy
@@ -80,6 +81,27 @@ def norm_url(url: str) -> str:
 
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
+
+
+class LinkReading(NamedTuple):
+    """A link as the frontier reads it (read_link)."""
+    low: str            # text, lower case, dashes as "-"
+    low_url: str        # URL, unquoted, lower case
+    hub: bool           # the text or the URL path names an ITA/OIT hub
+    hits: int           # distinct priority terms in the text
+
+    @property
+    def relevant(self) -> bool:
+        return self.hub or self.hits > 0
+
+
+def read_link(hub_re, term_re, text: str, url: str) -> LinkReading:
+    """Read a link's text and URL against the hub and priority-term patterns (LaoSpider._term_patterns).
+    LaoSpider._score and the off-site walker of benchmarks/accuracy.py both use it."""
+    low = text.lower().translate(_DASHES)      # "E–Service" (the catalog's own en dash) is "E-Service"
+    low_url = unquote(url).lower()
+    hub = bool(hub_re and (hub_re.search(low) or hub_re.search(urlsplit(low_url).path)))
+    return LinkReading(low, low_url, hub, len(set(term_re.findall(low))) if term_re is not None else 0)
 
 
 def home_offsite(start_url: str, final_url: str) -> bool:
@@ -372,15 +394,11 @@ class LaoSpider(scrapy.Spider):
     # ------------------------------------------------------------------ scoring
     def _score(self, text: str, url: str, in_nav: bool, depth: int) -> tuple[float, bool]:
         """Frontier score of a link and whether it is relevant (a hub or priority-term text)."""
-        low = text.lower().translate(_DASHES)      # "E–Service" (the catalog's own en dash) is "E-Service"
-        low_url = unquote(url).lower()
-        hub = bool(self.hub_re and (self.hub_re.search(low) or self.hub_re.search(urlsplit(low_url).path)))
+        low, low_url, hub, hits = link = read_link(self.hub_re, self.term_re, text, url)
         score = HUB_BONUS if hub else 0
-        relevant = hub
+        relevant = link.relevant
         if self.term_re is not None:
-            hits = len(set(self.term_re.findall(low)))
             score += TERM_BONUS * min(hits, 3)
-            relevant = relevant or hits > 0
             if self.term_re.search(low_url):
                 score += URL_TERM_BONUS
         if in_nav:
