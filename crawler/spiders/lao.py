@@ -31,9 +31,11 @@ import scrapy
 from scrapy.exceptions import NotConfigured
 
 from checks.evidence import Document, Link, Page
+from checks.thai import year_evidence
 from crawler import faults
 from crawler import offsite as offsite_rules
 from crawler.adapters import ADAPTERS, get_adapter
+from crawler.extract import OcrBudget, extract_document_async, ocr_pending, set_max_workers
 from crawler.fingerprint import fingerprint
 from crawler.items import DocumentEvidence, LinkEvidence, PageEvidence, SiteFinished, SiteStarted
 from crawler.middlewares import classify_failure, classify_response
@@ -233,7 +235,6 @@ class LaoSpider(scrapy.Spider):
         spider.skip_ext = set(s.getlist("OIT_SKIP_EXTENSIONS"))
         spider.extract_timeout = s.getfloat("OIT_EXTRACT_TIMEOUT")
         spider.extract_mem = s.getint("OIT_EXTRACT_MEM_MB")
-        from crawler.extract import set_max_workers
         set_max_workers(s.getint("OIT_EXTRACT_WORKERS", 2))
         spider.js_min_text = s.getint("OIT_JS_MIN_TEXT")
         spider.js_min_links = s.getint("OIT_JS_MIN_LINKS")
@@ -408,8 +409,6 @@ class LaoSpider(scrapy.Spider):
         return score - DEPTH_PENALTY * depth, relevant
 
     def _only_old_years(self, text: str) -> bool:
-        from checks.thai import year_evidence
-
         years = year_evidence(text, self.old_before + 2).all()
         return bool(years) and max(years) < self.old_before
 
@@ -739,7 +738,6 @@ class LaoSpider(scrapy.Spider):
             body = response.body
             sha = hashlib.sha256(body).hexdigest()
             blob = store.blob(sha) if store is not None else None
-            from crawler.extract import OcrBudget, extract_document_async, ocr_pending
             if blob is not None and not ocr_pending(blob):
                 doc = Document(url=url, status=response.status, kind=blob.get("kind") or kind, size=len(body),
                                sha256=sha, text=blob["text"], extract_status=blob.get("extract_status") or "ok",
