@@ -668,7 +668,10 @@ class LaoSpider(scrapy.Spider):
         try:
             kind = self._response_doc_kind(response)
             meta = response.meta
-            if kind and response.status < 300:
+            if response.status == 304 and meta.get("oit_validators"):
+                # unchanged since the store's copy (a conditional request): reused, as on the site
+                await self._document(site, response, kind or "other", out)
+            elif kind and response.status < 300:
                 await self._document(site, response, kind, out)
             elif meta.get("oit_kind") == "doc":     # a download URL that answered no document (an HTML page)
                 url = meta.get("redirect_urls", [response.url])[0]
