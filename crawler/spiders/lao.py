@@ -406,7 +406,11 @@ class LaoSpider(scrapy.Spider):
         out: list = []
         try:
             kind = self._response_doc_kind(response)
-            if kind and response.status < 300 and response.meta.get("oit_role") != "home":
+            if response.status == 304 and response.meta.get("oit_validators"):
+                # a link without a document extension that answered a document before, unchanged since
+                site.docs_issued += 1
+                await self._document(site, response, kind or "other", out)
+            elif kind and response.status < 300 and response.meta.get("oit_role") != "home":
                 site.docs_issued += 1
                 await self._document(site, response, kind, out)
             else:
