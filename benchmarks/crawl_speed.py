@@ -1,4 +1,4 @@
-"""Crawl+check speed against a do-nothing Scrapy spider over the same simulated sites.
+"""Crawl+check speed against a do-nothing Scrapy spider over the same simulated sites, cold and warm.
 
 Both crawls run in child processes through the same simulated-web proxy (the simulator runs in
 this process, on the same cores, for both) with the same Scrapy concurrency (the `--fast`
@@ -10,10 +10,31 @@ extracts documents, writes the store and runs the check engine. The URLs each fe
 compared and printed, so a difference in work shows. The figure is pages/s = responses
 received / elapsed seconds (spider open → close); the target ratio ours/baseline is ≥ 0.6. One
 warm-up crawl of the do-nothing spider fills the simulator's document cache, then `--repeat`
-pairs (do-nothing, ours) run alternately and the median of the pair ratios is reported, so a
-load change on a shared machine hits both sides.
+pairs (do-nothing, ours) run alternately per mode and the median of the pair ratios is
+reported, so a load change on a shared machine hits both sides.
 
-    python -m benchmarks.crawl_speed [--sites 20] [--repeat 3] [--latency-ms 0] [--breakdown]
+Two modes (`--mode both`, the default, runs cold then warm):
+
+* cold: a first crawl into an empty store: every document is downloaded and extracted, scanned
+  PDFs are OCR'd (up to the per-site cap of config/crawl.yaml).
+* warm: a later night, OIT Watch's real job (`oit nightly`): ours crawls a store that already
+  holds one earlier crawl of the same sites (the last cold run's store, or one untimed crawl
+  made first with `--mode warm`), under a new run of kind ``nightly``; each warm run gets a fresh
+  copy of that store, so no pair sees another pair's run. Nothing is special-cased: the spider
+  finds the earlier night's validators (ETag / Last-Modified per URL) and document texts (per
+  content hash) in the store exactly as in production, sends conditional requests
+  (crawler/middlewares.py ConditionalRequestMiddleware), and reuses a document answered 304, or
+  whose bytes hash to a stored one, without extracting it again. A scan over the earlier night's
+  OCR cap is still downloaded and OCR'd (crawler.extract.ocr_pending). The do-nothing spider has
+  no store and downloads everything, as it does cold. Each run prints how many documents were
+  reused, answered 304, extracted and OCR'd, so the difference in work is visible.
+
+`--no-ocr` turns OCR off for our crawls (the OCR policy of config/crawl.yaml with
+``enabled: false``, set in the child process; the file is not changed). Also printed per mode: a
+CPU floor (CPU seconds on 2 idle cores), a load-independent cross-check of the ratio.
+
+    python -m benchmarks.crawl_speed [--sites 20] [--repeat 3] [--mode both|cold|warm] [--no-ocr]
+                                     [--latency-ms 0] [--breakdown]
 """
 from __future__ import annotations
 
@@ -119,13 +140,16 @@ def _self_cpu() -> float:
 
 
 def run_child(mode: str, proxy: str, registry: Path, out: Path, *, fast: bool = True, max_pages: int = 150,
-              extra_settings: dict | None = None, timeout: float = 3600) -> dict:
-    """Run one crawl in a child process; returns its stats plus the peak RSS of its process tree."""
+              extra_settings: dict | None = None, store: Path | None = None, timeout: float = 3600) -> dict:
+    """Run one crawl in a child process; returns its stats plus the peak RSS of its process tree.
+    With `store` (ours only), the crawl writes that store file: a night after the runs it holds."""
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--proxy", proxy,
             "--registry", str(registry), "--out", str(out), "--max-pages", str(max_pages),
             "--settings", json.dumps(extra_settings or {})]
     if fast:
         argv.append("--fast")
+    if store is not None:
+        argv += ["--store", str(store)]
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     sim_cpu0 = _self_cpu()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -156,6 +180,11 @@ def _child_main(args) -> int:
     overrides.update({"OIT_PLAYWRIGHT_ENABLED": False, "LOG_LEVEL": "ERROR"})
     overrides.update(json.loads(args.settings or "{}"))
     check = bool(overrides.pop("_check", True))
+    if not overrides.pop("_ocr", True):   # --no-ocr: this crawl alone, config/crawl.yaml unchanged
+        import dataclasses
+
+        from crawler import extract
+        extract._POLICY = dataclasses.replace(extract.ocr_policy(), enabled=False)
     laos = load_laos(args.registry, check_codes=False)
     t0 = time.perf_counter()
     if args.child == "ours":
@@ -163,16 +192,18 @@ def _child_main(args) -> int:
         from oitwatch.store import Store
 
         with tempfile.TemporaryDirectory(prefix="oit-bench-") as tmp:
-            store = Store(Path(tmp))
-            run_id = store.start_run("crawl", {"benchmark": True})
+            # --store: a store file holding earlier nights (warm) or to be kept for them (cold)
+            store = Store(Path(args.store) if args.store else Path(tmp))
+            kind = "nightly" if args.store and store.latest_run() is not None else "crawl"
+            run_id = store.start_run(kind, {"benchmark": True})
             stats = run_crawl(laos, store, run_id, year=YEAR, as_of=AS_OF, proxy=args.proxy, allow_private=True,
                               budget=Budget(max_pages=args.max_pages), check=check, settings=overrides)
-            stats["sites_done"] = len(store.done_sites(run_id))
-            stats["results"] = int(store.db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-            stats["documents"] = int(store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+            complete = stats.get("finish_reason") == "finished" and len(store.done_sites(run_id)) >= len(laos)
+            store.finish_run(run_id, "finished" if complete else "interrupted")   # as `oit crawl` / `oit nightly`
+            stats.update(run_counts(store, run_id))
             urls = [r[0] for r in store.db.execute(
-                "SELECT COALESCE(requested_url, url) FROM pages WHERE status > 0 UNION ALL "
-                "SELECT url FROM documents WHERE status > 0")]
+                "SELECT COALESCE(requested_url, url) FROM pages WHERE run_id=? AND status > 0 UNION ALL "
+                "SELECT url FROM documents WHERE run_id=? AND status > 0", (run_id, run_id))]
             Path(args.out).with_suffix(".urls").write_text("\n".join(urls), encoding="utf-8")
             store.close()
     else:
@@ -183,6 +214,36 @@ def _child_main(args) -> int:
     stats["cpu_children_s"] = kids.ru_utime + kids.ru_stime  # check workers, pdftotext, office workers
     Path(args.out).write_text(json.dumps({k: v for k, v in stats.items() if isinstance(v, (int, float, str))}))
     return 0
+
+
+def run_counts(store, run_id: int) -> dict:
+    """What one run of ours did, from the store: sites checked, results, documents recorded, and of
+    those how many were reused (a 304 answer, or known bytes: not extracted again), extracted now,
+    and OCR'd now."""
+    one = lambda sql: int(store.db.execute(sql, (run_id,)).fetchone()[0])  # noqa: E731
+    return {
+        "run_id": run_id,
+        "sites_done": len(store.done_sites(run_id)),
+        "results": one("SELECT COUNT(*) FROM results WHERE run_id=?"),
+        "documents": one("SELECT COUNT(*) FROM documents WHERE run_id=?"),
+        "documents_reused": one("SELECT COUNT(*) FROM documents WHERE run_id=? AND reused=1"),
+        "documents_extracted": one("SELECT COUNT(*) FROM documents WHERE run_id=? AND reused=0 AND sha256 IS NOT NULL"),
+        "documents_ocr": one("SELECT COUNT(*) FROM documents WHERE run_id=? AND reused=0 AND extract_status='ocr'"),
+    }
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """A consistent copy of a store file (SQLite's backup API: WAL content included), so every warm
+    run starts from the same earlier night and none sees another's run."""
+    import sqlite3
+
+    a, b = sqlite3.connect(str(src)), sqlite3.connect(str(dst))
+    try:
+        a.backup(b)
+    finally:
+        b.close()
+        a.close()
+    return dst
 
 
 class ProxyEverywhere:
@@ -332,18 +393,87 @@ def _line(label: str, st: dict) -> str:
                f"{st['sim_tls_handshakes']} TLS handshakes" if "sim_requests" in st else ""))
 
 
+def _docs_line(st: dict) -> str:
+    """What ours did with documents in one run: the difference in work between a first crawl and a later night."""
+    return (f"{st.get('documents', 0)} documents recorded: {st.get('documents_reused', 0)} reused without "
+            f"extracting again ({st.get('downloader/response_status_count/304', 0)} of them answered 304 Not "
+            f"Modified, not downloaded), {st.get('documents_extracted', 0)} extracted ({st.get('documents_ocr', 0)} "
+            f"OCR'd)")
+
+
+def _cpu_floor(st: dict) -> float:
+    # Load-independent cross-check: CPU seconds do not depend on what else the shared machine runs.
+    # On 2 idle cores a run takes at least max(its crawling process's CPU, all its CPU / 2).
+    total = st.get("cpu_main_s", 0) + st.get("cpu_children_s", 0) + st.get("cpu_driver_s", 0)
+    return max(st.get("cpu_main_s", 0), total / 2)
+
+
+def run_pairs(mode: str, server, proxy: str, registry: Path, tmp: Path, repeat: int, settings: dict,
+              prepared: Path | None = None) -> tuple[list, tuple[int, int, int]]:
+    """`repeat` (do-nothing, ours) pairs run alternately. Cold: ours writes a new, empty store (each
+    one kept as `<mode>-ours<i>.sqlite`). Warm: ours crawls a fresh copy of `prepared`, the store
+    of an earlier night, so every pair starts from the same state. Returns the pairs (baseline
+    stats, our stats, ratio) and the URL overlap of the last pair."""
+    pairs = []
+    for i in range(repeat):
+        base = _with_sim_counts(server, lambda: run_child("baseline", proxy, registry, tmp / f"{mode}-base{i}.json"))
+        store = tmp / f"{mode}-ours{i}.sqlite"
+        if prepared is not None:
+            copy_store(prepared, store)
+        ours = _with_sim_counts(server, lambda: run_child("ours", proxy, registry, tmp / f"{mode}-ours{i}.json",
+                                                          extra_settings=settings, store=store))
+        if prepared is not None or i < repeat - 1:     # the last cold store may be the warm runs' earlier night
+            for f in tmp.glob(f"{store.name}*"):
+                f.unlink()
+        b, o = pages_per_s(base), pages_per_s(ours)
+        pairs.append((base, ours, o / b if b else 0.0))
+        print(f"{mode} pair {i + 1}: ratio {pairs[-1][2]:.2f}\n  {_line('do-nothing ', base)}\n"
+              f"  {_line('crawl+check', ours)}\n  crawl+check: {_docs_line(ours)}", flush=True)
+    return pairs, overlap(tmp / f"{mode}-base{repeat - 1}.urls", tmp / f"{mode}-ours{repeat - 1}.urls")
+
+
+def summarise(mode: str, pairs: list, urls: tuple[int, int, int]) -> float:
+    """Print one mode's figures; returns its median ratio."""
+    ratios = sorted(r for _, _, r in pairs)
+    ratio = statistics.median(ratios)
+    base_med = statistics.median(pages_per_s(b) for b, _, _ in pairs)
+    ours_med = statistics.median(pages_per_s(o) for _, o, _ in pairs)
+    last = pairs[-1][1]
+    fb = statistics.median(_cpu_floor(b) for b, _, _ in pairs)
+    fo = statistics.median(_cpu_floor(o) for _, o, _ in pairs)
+    print(f"-- {mode}")
+    print(f"do-nothing spider : median {base_med:6.1f} pages/s")
+    print(f"crawl+check (ours): median {ours_med:6.1f} pages/s  ({last.get('sites_done', 0)} sites checked, "
+          f"{last.get('results', 0)} item results in the last run)")
+    print(f"documents (last run of ours): {_docs_line(last)}")
+    print(f"same work? URLs fetched by both {urls[0]}, only by the do-nothing spider {urls[1]}, only by ours "
+          f"{urls[2]} (last pair; robots.txt and retries not listed)")
+    print(f"CPU floor on 2 idle cores (an estimate, not the target figure): do-nothing {fb:.1f} s, ours {fo:.1f} s "
+          f"-> ratio {fb / fo if fo else 0:.2f}")
+    print(f"{mode} ratio crawl+check / do-nothing = {ratio:.2f} (median of {len(ratios)} pairs: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)}; target >= {TARGET_RATIO}: "
+          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")
+    return ratio
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sites", type=int, default=20, help="Mukdahan sites sampled (default 20)")
     p.add_argument("--repeat", type=int, default=3,
-                   help="baseline/ours pairs, run alternately; the median ratio is reported (default 3)")
+                   help="baseline/ours pairs per mode, run alternately; the median ratio is reported (default 3)")
+    p.add_argument("--mode", choices=["cold", "warm", "both"], default="both",
+                   help="cold: a first crawl into an empty store; warm: a later night, against a store holding "
+                        "one earlier crawl of the same sites (default both)")
     p.add_argument("--latency-ms", type=int, default=0)
     p.add_argument("--breakdown", action="store_true",
-                   help="also crawl without checks, and without checks and documents, to show where time goes")
+                   help="also crawl (cold) without checks, and without checks and documents, to show where time goes")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="crawl+check with OCR off (as `ocr: enabled: false` in config/crawl.yaml, for these runs only)")
     p.add_argument("--child", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     p.add_argument("--proxy", help=argparse.SUPPRESS)
     p.add_argument("--registry", help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
+    p.add_argument("--store", help=argparse.SUPPRESS)
     p.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--max-pages", type=int, default=150, help=argparse.SUPPRESS)
     p.add_argument("--settings", default="{}", help=argparse.SUPPRESS)
@@ -356,59 +486,48 @@ def main(argv=None) -> int:
 
     with DEFAULT_LAOS.open(encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["url"]][: args.sites]
+    modes = ["cold", "warm"] if args.mode == "both" else [args.mode]
     server, proxy = start_sim(mukdahan_world(seed=2565, as_of=AS_OF), args.latency_ms or None)
-    pairs, extra = [], []
+    ours_settings = {"_ocr": False} if args.no_ocr else {}
+    results, extra = {}, []
     try:
         with tempfile.TemporaryDirectory(prefix="oit-bench-") as tmp:
             tmp = Path(tmp)
             registry = tmp / "laos.csv"
             write_registry(rows, registry)
             print(f"sample: {len(rows)} simulated Mukdahan sites with a URL, budget 150 pages/60 docs/depth 4 per "
-                  f"site for both spiders, --fast profile, JS off, latency {args.latency_ms} ms; 1 warm-up crawl of "
-                  f"the do-nothing spider, then {args.repeat} pairs (do-nothing, ours) run alternately", flush=True)
-            run_child("baseline", proxy, registry, tmp / "warm.json")
-            for i in range(args.repeat):
-                base = _with_sim_counts(server, lambda: run_child("baseline", proxy, registry, tmp / f"base{i}.json"))
-                ours = _with_sim_counts(server, lambda: run_child("ours", proxy, registry, tmp / f"ours{i}.json"))
-                b, o = pages_per_s(base), pages_per_s(ours)
-                pairs.append((base, ours, o / b if b else 0.0))
-                print(f"pair {i + 1}: ratio {pairs[-1][2]:.2f}\n  {_line('do-nothing ', base)}\n"
-                      f"  {_line('crawl+check', ours)}", flush=True)
-            both, only_base, only_ours = overlap(tmp / f"base{args.repeat - 1}.urls",
-                                                 tmp / f"ours{args.repeat - 1}.urls")
-            if args.breakdown:
-                extra.append(("crawl only (no checks)", run_child("ours", proxy, registry, tmp / "nocheck.json",
-                                                                  extra_settings={"_check": False})))
-                extra.append(("crawl only, no documents", run_child(
-                    "ours", proxy, registry, tmp / "nodocs.json", extra_settings={"_check": False, "OIT_MAX_DOCS": 0})))
+                  f"site for both spiders, --fast profile, JS off, latency {args.latency_ms} ms"
+                  + ("; OCR off" if args.no_ocr else "") + f"; 1 warm-up crawl of the do-nothing spider, then "
+                  f"{args.repeat} pairs (do-nothing, ours) run alternately per mode: {', '.join(modes)}", flush=True)
+            run_child("baseline", proxy, registry, tmp / "warm-up.json")
+            prepared = None
+            if "cold" in modes:
+                results["cold"] = run_pairs("cold", server, proxy, registry, tmp, args.repeat, ours_settings)
+                prepared = tmp / f"cold-ours{args.repeat - 1}.sqlite"   # a first crawl, as any other would be
+                if args.breakdown:
+                    extra.append(("crawl only (no checks)", run_child(
+                        "ours", proxy, registry, tmp / "nocheck.json", extra_settings={**ours_settings, "_check": False})))
+                    extra.append(("crawl only, no documents", run_child(
+                        "ours", proxy, registry, tmp / "nodocs.json",
+                        extra_settings={**ours_settings, "_check": False, "OIT_MAX_DOCS": 0})))
+            if "warm" in modes:
+                if prepared is None:
+                    prepared = tmp / "earlier-night.sqlite"
+                    print("warm: the earlier night (a first crawl of the same sites, untimed) ...", flush=True)
+                    run_child("ours", proxy, registry, tmp / "earlier-night.json", extra_settings=ours_settings,
+                              store=prepared)
+                results["warm"] = run_pairs("warm", server, proxy, registry, tmp, args.repeat, ours_settings,
+                                            prepared=prepared)
     finally:
         server.stop()
-    ratios = sorted(r for _, _, r in pairs)
-    ratio = statistics.median(ratios)
-    base_med = statistics.median(pages_per_s(b) for b, _, _ in pairs)
-    ours_med = statistics.median(pages_per_s(o) for _, o, _ in pairs)
-    last = pairs[-1][1]
-    print(f"do-nothing spider : median {base_med:6.1f} pages/s")
-    print(f"crawl+check (ours): median {ours_med:6.1f} pages/s  ({last.get('documents', 0)} documents, "
-          f"{last.get('sites_done', 0)} sites checked, {last.get('results', 0)} item results in the last run)")
-    print(f"same work? URLs fetched by both {both}, only by the do-nothing spider {only_base}, only by ours {only_ours}"
-          f" (last pair; robots.txt and retries not listed)")
-    for label, st in extra:
-        print(f"{_line(f'{label:26s}', st)}  (ratio {pages_per_s(st) / base_med if base_med else 0:.2f} to the median"
-              f" do-nothing)")
-    # Load-independent cross-check: CPU seconds do not depend on what else the shared machine runs.
-    # On 2 idle cores a run takes at least max(its crawling process's CPU, all its CPU / 2).
-    def floor(st: dict) -> float:
-        total = st.get("cpu_main_s", 0) + st.get("cpu_children_s", 0) + st.get("cpu_driver_s", 0)
-        return max(st.get("cpu_main_s", 0), total / 2)
-
-    fb = statistics.median(floor(b) for b, _, _ in pairs)
-    fo = statistics.median(floor(o) for _, o, _ in pairs)
-    print(f"CPU floor on 2 idle cores (an estimate, not the target figure): do-nothing {fb:.1f} s, ours {fo:.1f} s "
-          f"-> ratio {fb / fo if fo else 0:.2f}")
-    print(f"ratio crawl+check / do-nothing = {ratio:.2f} (median of {len(ratios)} pairs: "
-          f"{', '.join(f'{r:.2f}' for r in ratios)}; target >= {TARGET_RATIO}: "
-          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'})")
+    ratios = {mode: summarise(mode, *results[mode]) for mode in modes}
+    if extra:
+        base_med = statistics.median(pages_per_s(b) for b, _, _ in results["cold"][0])
+        for label, st in extra:
+            print(f"{_line(f'{label:26s}', st)}  (ratio {pages_per_s(st) / base_med if base_med else 0:.2f} to the "
+                  f"median cold do-nothing)")
+    print("; ".join(f"{mode} ratio {r:.2f}" for mode, r in ratios.items())
+          + f" (crawl+check / do-nothing pages/s, {args.repeat} pairs each; target >= {TARGET_RATIO})")
     return 0
 
 

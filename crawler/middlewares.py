@@ -119,7 +119,11 @@ class TargetGuardMiddleware:
 
 
 class ConditionalRequestMiddleware:
-    """Send validators for documents whose content the store already holds."""
+    """Send validators for documents whose content the store already holds.
+
+    A document link (by its extension) is looked up always; a link that looks like a page is looked
+    up too, since sites serve files from scripts (``download.php?file=123``): validators are only
+    stored for URLs that answered a document, so a real page finds none and goes out unchanged."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -131,7 +135,8 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     def process_request(self, request, spider=None):
-        if request.meta.get("oit_kind") != "doc" or "oit_validators" in request.meta:
+        if request.meta.get("oit_kind") not in ("doc", "page") or request.meta.get("oit_role") == "home" \
+                or "oit_validators" in request.meta or request.meta.get("playwright"):
             return None
         store = getattr(self.crawler.spider, "store", None)
         if store is None:

@@ -79,6 +79,37 @@ def test_second_crawl_reuses_unchanged_documents_and_recheck_needs_no_network(tm
     assert sites["status"].tolist() == ["ok"] and sites["pages"].tolist() == store.sites_frame(run2)["pages"].tolist()
 
 
+def test_a_document_behind_a_url_without_a_file_extension_is_asked_for_conditionally_next_time(tmp_path,
+                                                                                                run_command):
+    """Real LAO sites serve files from scripts (download.php?file=123): the link looks like a page.
+    Once it answered a document, a later crawl asks for it with its validators like any document:
+    a 304 reuses the stored copy, which is neither downloaded nor extracted again."""
+    from tests.crawl_site import make_pdf
+
+    registry = tmp_path / "laos.csv"
+    with LocalSite() as site:
+        site.pages["/download.php"] = ("application/pdf", make_pdf("Budget plan fiscal year 2565"))
+        ctype, body = site.pages["/ita.html"]
+        site.pages["/ita.html"] = (ctype, body.replace(b"</table>", b'<tr><td>O4</td><td>'
+                                                       b'<a href="/download.php?file=123">download</a></td></tr></table>'))
+        write_registry(registry, [("X-LOCAL-1", site.url)])
+        for _night in range(2):
+            proc = _crawl(run_command, registry, tmp_path / "data", "--no-check")
+            assert proc.returncode == 0, proc.stderr[-3000:]
+        assert site.count("/download.php", 200) == 1 and site.count("/download.php", 304) == 1, site.requests
+    store = Store(tmp_path / "data")
+    runs = sorted(r[0] for r in store.db.execute("SELECT run_id FROM runs"))
+    got = [store.db.execute("SELECT status, reused, sha256, fetch_error FROM documents WHERE run_id=? AND url LIKE "
+                            "'%/download.php?file=123'", (run,)).fetchall() for run in runs]
+    assert [len(g) for g in got] == [1, 1], got
+    (first,), (second,) = got
+    assert first["sha256"] and (second["status"], second["reused"], second["sha256"], second["fetch_error"]) == \
+        (200, 1, first["sha256"], None)
+    doc = [d for d in store.load_evidence(runs[1], "X-LOCAL-1").documents if d.url.endswith("file=123")][0]
+    assert "2565" in (doc.text or "") and doc.kind == "pdf"
+    assert not [p for p in store.load_evidence(runs[1], "X-LOCAL-1").pages if "download.php" in p.url]
+
+
 def test_pinned_unknown_platform_is_refused_before_crawling(tmp_path, run_command):
     registry = tmp_path / "laos.csv"
     write_registry(registry, [("X-LOCAL-1", "http://127.0.0.1:9/")])

@@ -173,3 +173,43 @@ def test_oit_check_reads_a_public_drive_file_only_with_a_key_and_never_prints_th
     private = {c for c, r in labels.items() if r["problem"] == "private"}
     assert all(with_key[c]["reason"] == without[c]["reason"] for c in private), \
         {c: (without[c]["reason"], with_key[c]["reason"]) for c in private}
+
+
+@pytest.mark.slow
+def test_a_later_crawl_with_an_api_key_reuses_an_unchanged_drive_file_after_a_304(sim_proxy, tmp_path, run_command):
+    """The nightly case: the store holds the Drive file from the night before, so the Drive API is
+    asked conditionally and answers 304; the file is recorded as before (not a fetch error) and not
+    extracted again."""
+    from oitsim.generator import mukdahan_world
+
+    row, labels = _drive_site(mukdahan_world())
+    registry = tmp_path / "laos.csv"
+    with open(registry, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    env = {"OIT_GOOGLE_API_KEY": SIM_KEY, "OIT_DATA_DIR": str(tmp_path / "data")}
+    for _night in range(2):
+        proc = run_command.oit("crawl", "--registry", registry, "--proxy", sim_proxy.url, "--allow-private",
+                               "--fast", "--no-js", "--data-dir", tmp_path / "data", "--no-check",
+                               "--max-pages", "40", "--max-docs", "4", env=env, timeout=200)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    store = Store(tmp_path / "data")
+    first, second = sorted(r[0] for r in store.db.execute("SELECT run_id FROM runs WHERE kind='crawl'"))
+    public = {label["evidence_url"] for label in labels.values() if label["problem"] != "private"}
+
+    def drive_docs(run_id):
+        return {d["url"]: d for d in store.db.execute(
+            "SELECT url, status, sha256, fetch_error, reused FROM documents WHERE run_id=?", (run_id,))
+            if d["url"] in public}
+
+    before, after = drive_docs(first), drive_docs(second)
+    read = {u for u, d in before.items() if d["sha256"] and not d["fetch_error"]}
+    assert read, f"no Drive file read through the API on the first night: {before}"
+    for url in read:
+        d = after[url]
+        assert d["fetch_error"] is None and d["sha256"] == before[url]["sha256"] and d["reused"] == 1, dict(d)
+    ev = store.load_evidence(second, row["lao_id"])
+    site = mukdahan_world().site(urlsplit(row["url"]).hostname)
+    assert all(site.lao.full_name in (d.text or "") for d in ev.documents if d.url in read)
+    store.close()

@@ -423,7 +423,11 @@ class LaoSpider(scrapy.Spider):
         out: list = []
         try:
             kind = self._response_doc_kind(response)
-            if kind and response.status < 300 and response.meta.get("oit_role") != "home":
+            if response.status == 304 and response.meta.get("oit_validators"):
+                # a link without a document extension that answered a document before, unchanged since
+                site.docs_issued += 1
+                await self._document(site, response, kind or "other", out)
+            elif kind and response.status < 300 and response.meta.get("oit_role") != "home":
                 site.docs_issued += 1
                 await self._document(site, response, kind, out)
             else:
@@ -685,7 +689,10 @@ class LaoSpider(scrapy.Spider):
         try:
             kind = self._response_doc_kind(response)
             meta = response.meta
-            if kind and response.status < 300:
+            if response.status == 304 and meta.get("oit_validators"):
+                # unchanged since the store's copy (a conditional request): reused, as on the site
+                await self._document(site, response, kind or "other", out)
+            elif kind and response.status < 300:
                 await self._document(site, response, kind, out)
             elif meta.get("oit_kind") == "doc":     # a download URL that answered no document (an HTML page)
                 url = meta.get("redirect_urls", [response.url])[0]
