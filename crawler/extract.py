@@ -95,7 +95,8 @@ _CRAWL_YAML = REPO_ROOT / "config" / "crawl.yaml"
 
 
 def set_max_workers(n: int) -> None:
-    """Allow ``n`` extractions at once (the spider passes OIT_EXTRACT_WORKERS). Call before crawling."""
+    """Allow ``n`` extractions at once (the spider passes OIT_EXTRACT_WORKERS). Call before crawling.
+    OCR of scans comes on top, ``OCR_WORKERS`` documents at once."""
     global _SLOTS
     _SLOTS = threading.BoundedSemaphore(max(1, int(n)))
 
@@ -291,13 +292,14 @@ def extract_document(body: bytes, kind: str, *, timeout_s: float = 20, mem_mb: i
         return early
     limits = _Limits(timeout_s=float(timeout_s), mem_mb=int(mem_mb), max_chars=int(max_chars))
     with _SLOTS:
-        if real == "pdf":
-            res = _extract_pdf(body, limits, max_pages=max(1, int(max_pages)))
-            if ocr is not None and res.status in ("ok", "no_text") and _needs_ocr(res.text, ocr.policy) \
-                    and ocr.take():
-                return _ocr_pdf(body, res, ocr.policy, max_chars=limits.max_chars)
-            return res
-        return _run_office(real, body, limits)
+        if real != "pdf":
+            return _run_office(real, body, limits)
+        res = _extract_pdf(body, limits, max_pages=max(1, int(max_pages)))
+    if ocr is not None and res.status in ("ok", "no_text") and _needs_ocr(res.text, ocr.policy) and ocr.take():
+        # outside the extraction slots: a scan waiting for the OCR worker holds no slot that
+        # text PDFs and office files could use (OCR_WORKERS bounds OCR on its own)
+        return _ocr_pdf(body, res, ocr.policy, max_chars=limits.max_chars)
+    return res
 
 
 async def extract_document_async(body: bytes, kind: str, **kwargs) -> ExtractResult:

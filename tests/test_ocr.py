@@ -160,6 +160,20 @@ def test_one_worker_reads_every_page_as_a_grey_image_and_is_kept_for_the_next_do
     assert _gone(idle.proc.pid) and extract._OCR_POOL._idle == {}
 
 
+def test_scans_in_parallel_share_the_one_ocr_worker(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pids, log = _stand_in_worker(tmp_path, monkeypatch, _answer("พร้อมกัน 2564"))
+    budget = OcrBudget(OcrPolicy(pages=1, timeout_s=60, max_per_site=5))
+    bodies = [pdf_scanned(TITLE, LINES, seed=i) for i in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: extract_document(b, "pdf", ocr=budget), bodies))
+    assert [(r.status, r.text) for r in results] == [("ocr", "พร้อมกัน 2564")] * 4
+    assert len(pids.read_text().split()) == extract.OCR_WORKERS == 1
+    assert len(log.read_text().splitlines()) == 4
+    extract.shutdown_workers()
+
+
 def test_a_hanging_ocr_worker_is_killed_with_its_group_at_the_time_limit_and_replaced(tmp_path, monkeypatch):
     marker = tmp_path / "still-running"
     pids, _log = _stand_in_worker(tmp_path, monkeypatch, f"""
