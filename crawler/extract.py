@@ -538,6 +538,9 @@ def _ocr_pdf(body: bytes, layer: ExtractResult, policy: OcrPolicy, *, max_chars:
                 detail = (f"OCR time limit ({policy.timeout_s} s) reached rendering page {page}" if rc is None
                           else f"pdftoppm rc {rc} on page {page}: {err.strip()[-200:]}")
                 break
+            if "out of memory" in err.lower():   # pdftoppm then writes a 1x1 image and exits 0
+                detail = f"pdftoppm on page {page}: out of memory at {policy.dpi} dpi ({policy.mem_mb} MB limit)"
+                break
             if len(image) > _MAX_PAGE_IMAGE:
                 detail = f"page {page} renders larger than {_MAX_PAGE_IMAGE} bytes at {policy.dpi} dpi"
                 break

@@ -275,6 +275,24 @@ def test_a_failing_renderer_keeps_the_pages_read_and_names_the_failure(tmp_path,
     assert "pdftoppm rc 3" in res.detail
 
 
+def test_a_page_too_large_to_render_is_named(tesseract):
+    # a blank page of 200 x 200 inches: 30000 x 30000 pixels at 150 dpi, over the 512 MB limit
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /Contents 4 0 R >>",
+            "<< /Length 0 >>\nstream\n\nendstream"]
+    body, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(body))
+        body += f"{i} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(body)
+    body += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    body += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    res = extract_document(body, "pdf", ocr=OcrBudget(POLICY))
+    assert (res.status, res.text) == ("ocr", None)
+    assert "out of memory at 150 dpi" in res.detail
+
+
 def test_a_hanging_renderer_is_killed_at_the_ocr_time_limit(tmp_path, monkeypatch):
     pids = tmp_path / "pids"
     marker = tmp_path / "still-running"
