@@ -160,7 +160,7 @@ def test_one_worker_reads_every_page_as_a_grey_image_and_is_kept_for_the_next_do
     assert _gone(idle.proc.pid) and extract._OCR_POOL._idle == {}
 
 
-def test_scans_in_parallel_share_the_one_ocr_worker(tmp_path, monkeypatch):
+def test_scans_in_parallel_share_the_ocr_workers(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     pids, log = _stand_in_worker(tmp_path, monkeypatch, _answer("พร้อมกัน 2564"))
@@ -169,7 +169,7 @@ def test_scans_in_parallel_share_the_one_ocr_worker(tmp_path, monkeypatch):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda b: extract_document(b, "pdf", ocr=budget), bodies))
     assert [(r.status, r.text) for r in results] == [("ocr", "พร้อมกัน 2564")] * 4
-    assert len(pids.read_text().split()) == extract.OCR_WORKERS == 1
+    assert 1 <= len(pids.read_text().split()) <= extract.OCR_WORKERS <= 2
     assert len(log.read_text().splitlines()) == 4
     extract.shutdown_workers()
 
