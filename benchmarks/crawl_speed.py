@@ -209,9 +209,13 @@ def _child_main(args) -> int:
     else:
         stats = _baseline(laos, args.proxy, overrides, args.max_pages, Path(args.out).with_suffix(".urls"))
     stats["wall_seconds"] = time.perf_counter() - t0
+    from crawler.extract import ocr_usage, shutdown_workers
+
+    shutdown_workers()   # reap the office and OCR workers, so that their CPU is in cpu_children_s
+    stats.update({f"ocr_{k}": v for k, v in ocr_usage().items()})
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     stats["cpu_main_s"] = me.ru_utime + me.ru_stime          # the crawling process (reactor + extraction threads)
-    stats["cpu_children_s"] = kids.ru_utime + kids.ru_stime  # check workers, pdftotext, office workers
+    stats["cpu_children_s"] = kids.ru_utime + kids.ru_stime  # check workers, pdftotext, office and OCR workers
     Path(args.out).write_text(json.dumps({k: v for k, v in stats.items() if isinstance(v, (int, float, str))}))
     return 0
 
@@ -389,6 +393,8 @@ def _line(label: str, st: dict) -> str:
             f"{st.get('downloader/response_bytes', 0) / 2**20:6.1f} MiB in {st['elapsed_time_seconds']:6.1f} s"
             f" = {pages_per_s(st):6.1f} pages/s; CPU s crawler {st.get('cpu_main_s', 0):.1f}, its children "
             f"{st.get('cpu_children_s', 0):.1f}, simulator {st.get('cpu_driver_s', 0):.1f}"
+            + (f" (OCR of {st['ocr_documents']} documents, {st['ocr_pages']} pages: render "
+               f"{st['ocr_render_cpu_s']:.1f} s, read {st['ocr_read_cpu_s']:.1f} s)" if st.get("ocr_documents") else "")
             + (f"; the simulator saw {st['sim_requests']} requests, {st['sim_connections']} connections, "
                f"{st['sim_tls_handshakes']} TLS handshakes" if "sim_requests" in st else ""))
 

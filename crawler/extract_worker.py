@@ -1,4 +1,4 @@
-"""Worker side of DOCX/XLSX text extraction (see crawler/extract.py).
+"""Worker side of DOCX/XLSX text extraction and of OCR (see crawler/extract.py).
 
 ``python -m crawler.extract_worker --serve --mem-mb 512`` is a long-lived worker that the crawler
 keeps in a small pool. At start it lowers its own limits (address space, file size, no core
@@ -11,8 +11,16 @@ the wall-clock ``timeout_s`` by killing the worker's process group and starting 
 EOF on stdin (the caller ended or was killed) ends the worker. No file and no shell is involved:
 the bytes are parsed from memory.
 
+``python -m crawler.extract_worker --serve --ocr tha+eng --psm 6 --tessdata DIR --mem-mb 512`` is
+an OCR worker: it loads the tesseract model once, through the ``tesserocr`` binding, with
+``OMP_THREAD_LIMIT=1`` (one thread), and then reads page images of kind ``page``: a binary PGM
+(``P5``, 8-bit grey, what ``pdftoppm -gray`` writes; header field ``dpi``), never a file. Its
+answer also carries ``cpu_s``, the CPU seconds the page took. When the model cannot be loaded it
+writes ``{"status": "unavailable", "detail"}`` and exits (status 3) before reading anything.
+
 ``python -m crawler.extract_worker --kind docx FILE`` extracts one local file (for debugging).
-PDFs do not come here: the caller runs pdftotext directly (fewer processes per document).
+PDFs do not come here: the caller runs pdftotext and the page renderer directly (a PDF parser
+crash then kills a short-lived tool, not the worker).
 """
 from __future__ import annotations
 
@@ -148,6 +156,53 @@ def extract(kind: str, source, max_chars: int) -> dict:
         return _result(status, detail=f"{type(exc).__name__}: {exc}")
 
 
+_PGM_HEADER = re.compile(rb"P5\s+(\d{1,6})\s+(\d{1,6})\s+255\s")
+#: Largest page image read (pixels); a 150 dpi A4 page is ~2.2 M, A0 ~35 M.
+MAX_PIXELS = 48_000_000
+
+
+def parse_pgm(data: bytes) -> tuple[int, int, memoryview] | str:
+    """(width, height, pixels) of a binary 8-bit PGM, or why it is not one (a garbage image)."""
+    m = _PGM_HEADER.match(data[:64])
+    if not m:
+        return "not an 8-bit binary PGM image"
+    width, height = int(m.group(1)), int(m.group(2))
+    if not width or not height or width * height > MAX_PIXELS:
+        return f"image of {width}x{height} pixels"
+    if len(data) - m.end() < width * height:
+        return f"image cut short: {len(data) - m.end()} of {width * height} pixel bytes"
+    return width, height, memoryview(data)[m.end(): m.end() + width * height]
+
+
+class PageReader:
+    """The tesseract model of ``languages``, loaded once, reading one page image per ``read``."""
+
+    def __init__(self, languages: str, psm: int, tessdata: str):
+        import tesserocr
+
+        self.api = tesserocr.PyTessBaseAPI(path=tessdata.rstrip("/") + "/", lang=languages,
+                                           psm=int(psm))
+
+    def read(self, data: bytes, dpi: int, max_chars: int) -> dict:
+        image = parse_pgm(data)
+        if isinstance(image, str):
+            return _result("malformed", detail=image)
+        width, height, pixels = image
+        try:
+            self.api.SetImageBytes(bytes(pixels), width, height, 1, width)
+            self.api.SetSourceResolution(max(1, dpi))
+            text = self.api.GetUTF8Text() or ""
+        except MemoryError:
+            return dict(_result("too_large", detail="memory limit reached reading the page"), recycle=True)
+        except RuntimeError as exc:   # tesserocr: the image or recognition failed
+            return _result("malformed", detail=f"tesseract: {exc}")
+        finally:
+            self.api.Clear()
+            self.api.ClearAdaptiveClassifier()   # one page never teaches the next one (order-independent)
+        text = normalise(text)[:max_chars]
+        return _result("ok" if text.strip() else "no_text", text or None, 1)
+
+
 def _read_exactly(stream, size: int) -> bytes | None:
     chunks, left = [], size
     while left > 0:
@@ -159,20 +214,37 @@ def _read_exactly(stream, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def serve(mem_mb: int) -> int:
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def serve(mem_mb: int, ocr: tuple[str, int, str] | None = None) -> int:
+    """Answer documents (or, with ``ocr`` = (languages, psm, tessdata), page images) until EOF."""
     import warnings
 
     warnings.simplefilter("ignore")   # openpyxl warns about odd workbooks; nobody reads stderr
     _limit(mem_mb, fsize_mb=64)
-    import lxml.etree  # noqa: F401 - parsers imported once, not per document
-    import openpyxl  # noqa: F401
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    reader = None
+    if ocr is not None:
+        os.environ["OMP_THREAD_LIMIT"] = "1"   # before the library starts OpenMP (the caller sets it too)
+        try:
+            reader = PageReader(*ocr)
+        except Exception as exc:  # noqa: BLE001 - a missing binding or model: say what, then stop
+            detail = f"cannot load the OCR model {ocr[0]} from {ocr[2]}: {type(exc).__name__}: {exc}"
+            stdout.write(json.dumps(_result("unavailable", detail=detail)).encode() + b"\n")
+            stdout.flush()
+            return 3
+    else:
+        import lxml.etree  # noqa: F401 - parsers imported once, not per document
+        import openpyxl  # noqa: F401
 
     def _expire(_signum, _frame):
         # The document overran its wall clock and nobody killed us (the caller may be dead).
         os.killpg(os.getpgrp(), signal.SIGKILL)
 
     signal.signal(signal.SIGALRM, _expire)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         line = stdin.readline(4096)
         if not line:
@@ -187,7 +259,14 @@ def serve(mem_mb: int) -> int:
             return 0
         _cpu_limit(int(header.get("cpu_s", 21)))
         signal.alarm(max(1, int(header.get("wall_s", 25))))
-        result = extract(str(header.get("kind")), io.BytesIO(body), int(header.get("max_chars", 2_000_000)))
+        started = _cpu_used()
+        kind, max_chars = str(header.get("kind")), int(header.get("max_chars", 2_000_000))
+        if reader is not None:
+            result = (reader.read(body, int(header.get("dpi", 150)), max_chars) if kind == "page"
+                      else _result("unsupported", detail=f"kind {kind} in an OCR worker"))
+        else:
+            result = extract(kind, io.BytesIO(body), max_chars)
+        result["cpu_s"] = round(_cpu_used() - started, 4)
         del body
         try:
             stdout.write(json.dumps(result, ensure_ascii=False).encode("utf-8") + b"\n")
@@ -202,12 +281,17 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="crawler.extract_worker")
     p.add_argument("--serve", action="store_true", help="answer documents from stdin until EOF")
     p.add_argument("--mem-mb", type=int, default=512)
+    p.add_argument("--ocr", metavar="LANGS", help="with --serve: an OCR worker for these tesseract languages")
+    p.add_argument("--psm", type=int, default=6, help="tesseract page segmentation mode (with --ocr)")
+    p.add_argument("--tessdata", help="directory of the LANG.traineddata files (with --ocr)")
     p.add_argument("--kind", choices=["docx", "xlsx"])
     p.add_argument("--max-chars", type=int, default=2_000_000)
     p.add_argument("path", nargs="?")
     args = p.parse_args(argv)
     if args.serve:
-        return serve(args.mem_mb)
+        if args.ocr and not args.tessdata:
+            p.error("--ocr needs --tessdata")
+        return serve(args.mem_mb, (args.ocr, args.psm, args.tessdata) if args.ocr else None)
     if not args.kind or not args.path:
         p.error("--kind and a file are needed without --serve")
     _limit(args.mem_mb, fsize_mb=64)

@@ -18,10 +18,11 @@ _P = _POLICY["politeness"]
 _B = _POLICY["budget"]
 _F = _POLICY["fast"]
 # OCR of scanned PDFs: the `ocr:` section is read by crawler.extract.ocr_policy(); checked here so
-# that a bad value stops a crawl at start with a message naming the key, not document by document.
-from crawler.extract import OcrPolicy as _OcrPolicy  # noqa: E402
+# that a bad value, or OCR switched on without its model or binding, stops a crawl at start with a
+# message naming the key or the missing files, not document by document.
+from crawler.extract import OcrPolicy as _OcrPolicy, ocr_ready as _ocr_ready  # noqa: E402
 
-_OcrPolicy.from_config(_POLICY.get("ocr"))
+_ocr_ready(_OcrPolicy.from_config(_POLICY.get("ocr")))
 
 BOT_NAME = "oitwatch"
 SPIDER_MODULES = ["crawler.spiders"]

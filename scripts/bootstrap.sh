@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# poppler-utils: pdftotext, and pdftoppm that renders scanned pages for OCR; tesseract-ocr-tha (with
+# tesseract-ocr's eng): the traineddata the OCR worker's tesserocr binding (pyproject.toml) loads;
+# the tesseract CLI itself is only the "before" of benchmarks/ocr_cpu.py.
 APT_PACKAGES=(chromium fonts-thai-tlwg poppler-utils tesseract-ocr tesseract-ocr-tha)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
