@@ -13,7 +13,7 @@ warm-up crawl of the do-nothing spider fills the simulator's document cache, the
 pairs (do-nothing, ours) run alternately and the median of the pair ratios is reported, so a
 load change on a shared machine hits both sides.
 
-    python -m benchmarks.crawl_speed [--sites 20] [--repeat 3] [--latency-ms 0] [--breakdown]
+    python -m benchmarks.crawl_speed [--sites 20] [--repeat 3] [--latency-ms 0] [--breakdown] [--no-ocr]
 """
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ TARGET_RATIO = 0.6
 
 # --------------------------------------------------------------------------- process-tree RSS
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _parents() -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc."""
+    kids: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -52,9 +53,8 @@ def _children(pid: int) -> list[int]:
                 ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == pid:
-            out.append(int(entry))
-    return out
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
 
 
 def rss_bytes(pid: int) -> int:
@@ -69,11 +69,14 @@ def rss_bytes(pid: int) -> int:
 
 
 def tree_rss_bytes(pid: int) -> int:
+    """RSS of `pid` and its descendants. One /proc pass per call: this sampler runs in the driver
+    process while a crawl is measured, so its CPU must not grow with the crawl's process tree."""
+    kids = _parents()
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         total += rss_bytes(p)
-        todo.extend(_children(p))
+        todo.extend(kids.get(p, ()))
     return total
 
 
@@ -156,6 +159,11 @@ def _child_main(args) -> int:
     overrides.update({"OIT_PLAYWRIGHT_ENABLED": False, "LOG_LEVEL": "ERROR"})
     overrides.update(json.loads(args.settings or "{}"))
     check = bool(overrides.pop("_check", True))
+    if not overrides.pop("_ocr", True):   # --no-ocr: this crawl alone, config/crawl.yaml unchanged
+        import dataclasses
+
+        from crawler import extract
+        extract._POLICY = dataclasses.replace(extract.ocr_policy(), enabled=False)
     laos = load_laos(args.registry, check_codes=False)
     t0 = time.perf_counter()
     if args.child == "ours":
@@ -340,6 +348,8 @@ def main(argv=None) -> int:
     p.add_argument("--latency-ms", type=int, default=0)
     p.add_argument("--breakdown", action="store_true",
                    help="also crawl without checks, and without checks and documents, to show where time goes")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="crawl+check with OCR off (as `ocr: enabled: false` in config/crawl.yaml, for these runs only)")
     p.add_argument("--child", choices=["ours", "baseline"], help=argparse.SUPPRESS)
     p.add_argument("--proxy", help=argparse.SUPPRESS)
     p.add_argument("--registry", help=argparse.SUPPRESS)
@@ -358,6 +368,7 @@ def main(argv=None) -> int:
         rows = [r for r in csv.DictReader(fh) if r["url"]][: args.sites]
     server, proxy = start_sim(mukdahan_world(seed=2565, as_of=AS_OF), args.latency_ms or None)
     pairs, extra = [], []
+    ours_settings = {"_ocr": False} if args.no_ocr else {}
     try:
         with tempfile.TemporaryDirectory(prefix="oit-bench-") as tmp:
             tmp = Path(tmp)
@@ -365,11 +376,13 @@ def main(argv=None) -> int:
             write_registry(rows, registry)
             print(f"sample: {len(rows)} simulated Mukdahan sites with a URL, budget 150 pages/60 docs/depth 4 per "
                   f"site for both spiders, --fast profile, JS off, latency {args.latency_ms} ms; 1 warm-up crawl of "
-                  f"the do-nothing spider, then {args.repeat} pairs (do-nothing, ours) run alternately", flush=True)
+                  f"the do-nothing spider, then {args.repeat} pairs (do-nothing, ours) run alternately"
+                  + ("; OCR off" if args.no_ocr else ""), flush=True)
             run_child("baseline", proxy, registry, tmp / "warm.json")
             for i in range(args.repeat):
                 base = _with_sim_counts(server, lambda: run_child("baseline", proxy, registry, tmp / f"base{i}.json"))
-                ours = _with_sim_counts(server, lambda: run_child("ours", proxy, registry, tmp / f"ours{i}.json"))
+                ours = _with_sim_counts(server, lambda: run_child("ours", proxy, registry, tmp / f"ours{i}.json",
+                                                                     extra_settings=ours_settings))
                 b, o = pages_per_s(base), pages_per_s(ours)
                 pairs.append((base, ours, o / b if b else 0.0))
                 print(f"pair {i + 1}: ratio {pairs[-1][2]:.2f}\n  {_line('do-nothing ', base)}\n"
@@ -378,9 +391,10 @@ def main(argv=None) -> int:
                                                  tmp / f"ours{args.repeat - 1}.urls")
             if args.breakdown:
                 extra.append(("crawl only (no checks)", run_child("ours", proxy, registry, tmp / "nocheck.json",
-                                                                  extra_settings={"_check": False})))
+                                                                  extra_settings={**ours_settings, "_check": False})))
                 extra.append(("crawl only, no documents", run_child(
-                    "ours", proxy, registry, tmp / "nodocs.json", extra_settings={"_check": False, "OIT_MAX_DOCS": 0})))
+                    "ours", proxy, registry, tmp / "nodocs.json",
+                    extra_settings={**ours_settings, "_check": False, "OIT_MAX_DOCS": 0})))
     finally:
         server.stop()
     ratios = sorted(r for _, _, r in pairs)
