@@ -63,8 +63,9 @@ TARGET_RATIO = 0.6
 
 # --------------------------------------------------------------------------- process-tree RSS
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _parents() -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc."""
+    kids: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -73,9 +74,8 @@ def _children(pid: int) -> list[int]:
                 ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == pid:
-            out.append(int(entry))
-    return out
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
 
 
 def rss_bytes(pid: int) -> int:
@@ -90,11 +90,14 @@ def rss_bytes(pid: int) -> int:
 
 
 def tree_rss_bytes(pid: int) -> int:
+    """RSS of `pid` and its descendants. One /proc pass per call: this sampler runs in the driver
+    process while a crawl is measured, so its CPU must not grow with the crawl's process tree."""
+    kids = _parents()
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         total += rss_bytes(p)
-        todo.extend(_children(p))
+        todo.extend(kids.get(p, ()))
     return total
 
 

@@ -72,20 +72,11 @@ _SOFT_404_MAX_TEXT = 3000
 @functools.lru_cache(maxsize=1)
 def messages() -> dict:
     """The parsed, schema-checked config/messages/faults.yaml (site, flags, documents, detection)."""
-    import json
-
-    import jsonschema
-
-    from oitwatch.errors import InputError
+    from checks.catalog import validate
 
     with MESSAGES_PATH.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    try:
-        jsonschema.validate(data, schema)
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-        raise InputError(f"{MESSAGES_PATH}: {where}: {exc.message}") from None
+    validate(data, SCHEMA_PATH.name, MESSAGES_PATH)   # config/schema/faults.json; InputError naming the field
     return data
 
 

@@ -33,18 +33,22 @@ class SiteStarted:
 
 @dataclass
 class PageEvidence:
+    """A page, and the links found on it: written together in one transaction."""
+
     lao_id: str
     page: Page
+    links: list[Link] = field(default_factory=list)
 
     def validate(self) -> None:
         _require(bool(self.lao_id), "PageEvidence.lao_id is empty")
         _require(isinstance(self.page, Page) and bool(self.page.url), "PageEvidence.page needs a url")
         _require(isinstance(self.page.status, int), "PageEvidence.page.status must be an int")
+        _require(all(isinstance(l, Link) and l.source_url for l in self.links), "PageEvidence: bad link")
 
 
 @dataclass
 class LinkEvidence:
-    """The links found on one page (one batch, written in one transaction)."""
+    """Links without a page of their own (an on-site URL's redirect off-site), written in one transaction."""
 
     lao_id: str
     links: list[Link] = field(default_factory=list)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urldefrag
+from functools import lru_cache
+from urllib.parse import urljoin, urldefrag, urlsplit
 
-import lxml.html
 from lxml import etree
 
 from checks.evidence import Link
@@ -22,6 +22,12 @@ _NAV_CLASS = re.compile(r"(nav|menu|dropdown|sidebar)", re.I)
 _ONCLICK_URL = re.compile(r"""(?:location(?:\.href)?\s*=|window\.open\(|location\.assign\()\s*['"]([^'"]+)['"]""")
 _ROW_TAGS = {"tr", "li", "dd", "p"}
 MAX_CONTEXT = 400
+#: lxml's HTML parser with plain elements: lxml.html's parser is the same libxml2 parser plus a
+#: Python class lookup for every element the code touches (a measurable share of the crawl's CPU);
+#: the two lxml.html methods used here are written out below (_text, _drop_tree).
+_PARSER = etree.HTMLParser()
+#: An element's text content, as lxml.html's HtmlElement.text_content() computes it.
+_text = etree.XPath("string()", smart_strings=False)
 
 
 def clean(text: str | None) -> str:
@@ -44,19 +50,44 @@ class ParsedPage:
     generator: str = ""
 
 
-def resolve_href(base_url: str, href: str | None) -> str | None:
-    """Absolute http(s) URL for an href, or None for placeholders, javascript: and mail/tel links."""
+def resolve_href(base_url: str, href: str | None, origin: str | None = None) -> str | None:
+    """Absolute http(s) URL for an href, or None for placeholders, javascript: and mail/tel links.
+
+    `origin` (scheme://host of `base_url`, see _origin) lets a page's menu links, repeated on every
+    page of a site, be resolved once per site instead of once per page."""
     if href is None:
         return None
     h = href.strip()
     if not h or h.startswith("#") or h.lower().startswith(("javascript:", "mailto:", "tel:", "data:", "about:")):
         return None
+    if origin is not None:
+        # urljoin reads only the base's scheme for an absolute href, and only its scheme and host
+        # for a root-relative one ("/path"): those are cached under the origin, not the page URL
+        if h.startswith("/") and not h.startswith("//"):
+            return _resolve(origin, h)
+        head = h[:9].lower()
+        n = 7 if head.startswith("http://") else 8 if head.startswith("https://") else 0
+        if n and h[n:n + 1].isalnum():   # a host follows (urljoin would take the base's host if none did)
+            return _resolve(origin.split(":", 1)[0] + ":", h)
+    return _resolve(base_url, h)
+
+
+@lru_cache(maxsize=8192)
+def _resolve(base_url: str, h: str) -> str | None:
     url = urldefrag(urljoin(base_url, h))[0]
     return url if url.startswith(("http://", "https://")) else None
 
 
+def _origin(url: str) -> str | None:
+    """scheme://netloc of an http(s) URL (what urljoin takes from a base for a root-relative href)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _link_text(el) -> str:
-    text = clean(el.text_content()) if el.tag not in ("iframe", "embed", "object") else ""
+    text = clean(_text(el)) if el.tag not in ("iframe", "embed", "object") else ""
     if not text:
         for attr in ("title", "aria-label", "alt", "data-original-title", "name"):
             if el.get(attr):
@@ -71,7 +102,7 @@ def _is_heading(el) -> bool:
     if el.tag in _HEADINGS:
         return True
     cls = el.get("class") or ""
-    return bool(cls and _HEADING_CLASS.search(cls)) and len(clean(el.text_content())) < 200
+    return bool(cls and _HEADING_CLASS.search(cls)) and len(clean(_text(el))) < 200
 
 
 def _row_text(el, memo: dict | None = None) -> str:
@@ -122,8 +153,10 @@ def parse_page(url: str, html: str) -> ParsedPage:
     if not html or not html.strip():
         return out
     try:
-        root = lxml.html.document_fromstring(html)
+        root = etree.fromstring(html, _PARSER)
     except (etree.ParserError, ValueError):
+        return out
+    if root is None:   # nothing but whitespace or comments
         return out
     base = url
     base_el = root.find(".//base[@href]")
@@ -137,7 +170,7 @@ def parse_page(url: str, html: str) -> ParsedPage:
         out.meta_refresh = resolve_href(base, m.group(1)) if m else None
     out.script_count = len(root.xpath("//script"))
     title_el = root.find(".//title")
-    out.title = clean(title_el.text_content()) if title_el is not None else ""
+    out.title = clean(_text(title_el)) if title_el is not None else ""
 
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         parent = el.getparent()
@@ -151,17 +184,18 @@ def parse_page(url: str, html: str) -> ParsedPage:
                     parent.text = (parent.text or "") + tail
             parent.remove(el)
     for el in list(root.iter(*_DROP)):
-        el.drop_tree()
+        _drop_tree(el)
 
     heading = ""
+    origin = _origin(base)
     memo: tuple[dict, dict] = ({}, {})   # per page: row texts and nav answers by element
     for el in root.iter():
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag:
             continue
         if _is_heading(el) and tag not in ("a",):
-            heading = clean(el.text_content())[:200]
-        link = _link_from(el, tag, base, heading, memo)
+            heading = clean(_text(el))[:200]
+        link = _link_from(el, tag, base, heading, memo, origin)
         if link is not None:
             out.links.append(link)
 
@@ -171,7 +205,23 @@ def parse_page(url: str, html: str) -> ParsedPage:
     return out
 
 
-def _link_from(el, tag: str, base: str, heading: str, memo: tuple[dict, dict] | None = None) -> Link | None:
+def _drop_tree(el) -> None:
+    """Remove `el` and its subtree; its tail text joins the previous sibling or the parent
+    (lxml.html's HtmlElement.drop_tree)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
+
+
+def _link_from(el, tag: str, base: str, heading: str, memo: tuple[dict, dict] | None = None,
+               origin: str | None = None) -> Link | None:
     kind, href = None, None
     if tag in ("a", "area") and el.get("href") is not None:
         kind, href = ("area" if tag == "area" else "a"), el.get("href")
@@ -201,7 +251,7 @@ def _link_from(el, tag: str, base: str, heading: str, memo: tuple[dict, dict] | 
     return Link(
         source_url=base,
         href=href or "",
-        url=resolve_href(base, href),
+        url=resolve_href(base, href, origin),
         text=text[:300],
         context=context[:MAX_CONTEXT],
         kind=kind,

@@ -1,6 +1,7 @@
 """Write evidence to the results store as it arrives, and check each site when it finishes.
 
-A page and its links are committed right away, so a crash loses at most the page in flight.
+A page and its links are committed right away (one transaction), so a crash loses at most the
+page in flight.
 When a site finishes, its evidence is read back from the store (the same path a re-check uses)
 and ``checks.engine.check_site`` judges it; the results are saved at once, site by site.
 """
@@ -97,7 +98,7 @@ class StorePipeline:
         item.validate()
         store, run_id = self.store, self.run_id
         if isinstance(item, PageEvidence):
-            store.add_page(run_id, item.lao_id, item.page)
+            store.add_page_with_links(run_id, item.lao_id, item.page, item.links)
             if self.progress:
                 self.progress.page(item.lao_id, item.page)
         elif isinstance(item, LinkEvidence):

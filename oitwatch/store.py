@@ -1,6 +1,6 @@
 """The results store: one SQLite file (WAL) holding runs, per-site status, evidence and check results.
 
-Written incrementally by the crawl pipeline (one commit per page / link batch / document), so a
+Written incrementally by the crawl pipeline (one commit per page with its links / document), so a
 crash loses at most the page in flight. Documents are stored once per content hash, with their
 extracted text; page texts are stored once per content hash too, so unchanged pages cost nothing
 night after night. Conditional-request validators (ETag / Last-Modified) are kept per URL.

@@ -106,6 +106,20 @@ def test_config_files_validate():
     assert len(lexicon().months) == 12
 
 
+def test_every_config_schema_is_a_valid_schema():
+    """Loading config validates against a schema without checking the schema itself (once per
+    process would still cost every check worker ~0.1 s per schema): the schemas are checked here."""
+    import json
+
+    import jsonschema
+
+    schemas = sorted(catalog.SCHEMA_DIR.glob("*.json"))
+    assert len(schemas) >= 5
+    for path in schemas:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.validators.validator_for(schema).check_schema(schema)   # raises SchemaError
+
+
 def test_no_thai_in_python():
     thai = re.compile(r"[\u0e00-\u0e7f]")
     for folder in ("checks", "oitwatch"):

@@ -470,8 +470,7 @@ class LaoSpider(scrapy.Spider):
             if role == "home" and status == "js_never_settles":
                 site.status = status
             site.flags.add("js_needed")
-            self._emit(site, out, PageEvidence(site.row.lao_id, page))
-            self._emit(site, out, LinkEvidence(site.row.lao_id, links))
+            self._emit(site, out, PageEvidence(site.row.lao_id, page, links))
             site.pages_stored += 1
             if depth < self.max_depth and site.status != "redirect_offsite":
                 self._follow(site, links, depth, is_hub)
@@ -607,8 +606,7 @@ class LaoSpider(scrapy.Spider):
             site.flags.add("js_needed")
         if rendered:
             site.flags.add("js_rendered")
-        self._emit(site, out, PageEvidence(site.row.lao_id, page))
-        self._emit(site, out, LinkEvidence(site.row.lao_id, parsed.links))
+        self._emit(site, out, PageEvidence(site.row.lao_id, page, parsed.links))
         site.pages_stored += 1
         if depth >= self.max_depth or offsite_home:
             return
