@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from checks import primitives
 from checks.catalog import Catalog, CatalogItem, load_catalog
 from checks.evidence import Link, SiteEvidence
-from checks.locate import Candidate, SiteIndex, Target, find_candidates, host_matches
+from checks.locate import Candidate, SiteIndex, Target, find_candidates, forget_site_codes, host_matches
 from checks.outcome import ItemResult, Outcome, SiteReport, default_problem, messages, render
 from checks.primitives import ItemContext
-from checks.thai import all_lao_type_words, lao_type_variants, lexicon, squash
+from checks.thai import all_lao_type_words, forget_site_texts, lao_type_variants, lexicon, squash
 
 _RANK = {"pass": 3, "needs_review": 2, "unfetched": 1, "fail": 0}
 # Site statuses under which the site was read and can be judged.
@@ -174,6 +174,8 @@ def check_site(ev: SiteEvidence, year: int, as_of: date, only: dict[str, str] | 
     answers file), each item is judged on the submitted URL alone. `codes` limits the items
     judged (tests of one item)."""
     catalog = load_catalog(year)
+    forget_site_texts()     # the text memos hold one site at a time (memory flat over a national crawl)
+    forget_site_codes()
     report = SiteReport(year=year, as_of=as_of.isoformat(), lao_id=ev.lao_id, site_status=ev.status,
                         items=[], final_url=ev.final_url, platform=ev.platform, flags=list(ev.flags))
     reasons = messages()["reasons"]

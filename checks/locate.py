@@ -415,7 +415,13 @@ def _code_re() -> re.Pattern:
     return re.compile(rf"(?<![a-z0-9])(?:{prefixes})\s*[-.]?\s*0*([1-9][0-9]?)(?![0-9])")
 
 
-_CODE_CACHE: dict[tuple[int, str], list[str]] = {}
+_CODE_CACHE: dict[tuple[int, str], list[str]] = {}   # one site's texts: emptied by forget_site_codes()
+
+
+def forget_site_codes() -> None:
+    """Empty the code_in() memo when a site's judging starts: its keys are link texts and
+    contexts of one site, never seen again, and would otherwise pile up over a national crawl."""
+    _CODE_CACHE.clear()
 
 
 def code_in(text: str, catalog: Catalog) -> list[str]:

@@ -69,7 +69,9 @@ _HAS_THAI_DIGIT = re.compile("[\u0e50-\u0e59]").search
 _HAS_DASH = re.compile("[\u2013\u2014\u2010\u2011\u2212]").search
 
 # normalise()/squash() are pure functions of the string and the same link texts, contexts and page
-# texts are normalised many times while one site is judged: memoised by the string (bounded).
+# texts are normalised many times while one site is judged: memoised by the string (bounded), and
+# emptied by forget_site_texts() when a site's judging starts, so that texts of other sites (which
+# never come back) do not accumulate over a night's crawl.
 _NORM_CACHE: dict[str, str] = {}
 _SQUASH_CACHE: dict[str, str] = {}
 _CACHE_MAX_ENTRIES = 50_000
@@ -100,6 +102,14 @@ def _remember(cache: dict, slot: int, text: str, value: str) -> str:
     cache[text] = value
     _cache_chars[slot] += n
     return value
+
+
+def forget_site_texts() -> None:
+    """Empty the normalise()/squash() memo: a site's texts are not seen again once it is judged.
+    Vocabulary forms (squash_term) stay."""
+    _NORM_CACHE.clear()
+    _SQUASH_CACHE.clear()
+    _cache_chars[0] = _cache_chars[1] = 0
 
 
 def normalise(text: str | None) -> str:

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from checks.evidence import Document, Link, Page
 
 
+#: Scrapy signal the spider sends when it drops a finished site's state (arguments: lao_id, hosts):
+#: components holding per-host state (robots.txt parsers) forget the site's hosts then.
+site_closed = object()
+
+
 class ItemSchemaError(ValueError):
     """An item broke the evidence schema (a bug in the spider, never bad site content)."""
 

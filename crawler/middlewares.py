@@ -9,9 +9,12 @@
   ``Retry-After`` (capped by ``OIT_RETRY_MAX_WAIT``).
 * ``TlsObserverMiddleware`` records expired / self-signed certificates as site flags (Scrapy does
   not verify certificates, so such sites are still crawled).
+* ``IdleConnectionsExtension`` (an extension, not a middleware) keeps an idle keep-alive
+  connection ``OIT_HTTP_IDLE_TIMEOUT`` seconds instead of Twisted's 240, and drops the connection
+  pool's empty per-host entries when a site closes.
 * ``RobotsTxtMiddleware`` is Scrapy's, plus: a host whose robots.txt timed out is not asked again
-  (its queued requests fail at once as timeouts), and parsed robots.txt files of hosts long done
-  are forgotten, so memory does not grow with the number of sites.
+  (its queued requests fail at once as timeouts), and the parsed robots.txt of a finished site's
+  hosts is forgotten, so memory does not grow with the number of sites.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import faults, netguard
+from crawler.items import site_closed
 from crawler.offsite import redact
 from crawler.extract import ocr_pending
 
@@ -62,6 +66,14 @@ def classify_response(response) -> str | None:
 def playwright_abort_request(req) -> bool:
     """Images, media, fonts and CSS are not needed to read a rendered page."""
     return req.resource_type in {"image", "media", "font", "stylesheet"}
+
+
+def _netloc_host(netloc: str) -> str:
+    """The lower-case host name of a URL netloc (no user info, no port)."""
+    try:
+        return (urlsplit(f"//{netloc}").hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 # --------------------------------------------------------------------------- middlewares
@@ -228,14 +240,26 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     site ends as ``timeout`` after the robots.txt wait alone. Other robots.txt failures (refused,
     DNS, 5xx) keep Scrapy's behaviour: the page request itself says what is wrong.
 
-    Parsed robots.txt files are kept for the last ``OIT_ROBOTS_HOSTS`` hosts only (a broad crawl
-    asks each host once and moves on), so this state does not grow with the number of sites.
+    A broad crawl asks each host once and moves on, so this state must not grow with the number
+    of sites: when the spider drops a finished site (signal ``crawler.items.site_closed``), the
+    parsed robots.txt of its hosts is forgotten; hosts no site owns (off-site evidence hosts, a
+    parked domain a home page redirected to) are kept for the last ``OIT_ROBOTS_HOSTS`` hosts.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self._timed_out: dict[str, str] = {}
         self._max_hosts = max(64, crawler.settings.getint("OIT_ROBOTS_HOSTS", 4096))
+        crawler.signals.connect(self.site_closed, signal=site_closed)
+
+    def site_closed(self, lao_id=None, hosts=()) -> None:
+        """Forget the robots.txt of a finished site's hosts (one still being fetched stays)."""
+        if not hosts:
+            return
+        for table in (self._parsers, self._timed_out):
+            for netloc in [k for k, v in table.items() if not hasattr(v, "addCallback")
+                           and _netloc_host(k) in hosts]:
+                del table[netloc]
 
     def _robots_error(self, exc, netloc: str) -> None:
         if faults.classify_failure(exc) == "timeout":
@@ -261,3 +285,55 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             # oldest first (dicts keep insertion order); a robots.txt still being fetched stays
             for netloc in [k for k, v in table.items() if not hasattr(v, "addCallback")][:extra]:
                 del table[netloc]
+
+
+class IdleConnectionsExtension:
+    """Idle HTTP keep-alive connections are not kept for hosts whose site is over.
+
+    Scrapy's HTTP/1.1 handler keeps an idle persistent connection for Twisted's default of 240 s,
+    and Twisted's pool keeps a list per (scheme, host, port, proxy) for the whole crawl, empty or
+    not. A broad crawl asks a host only while its site is crawled, so at a few sites a second
+    hundreds of connections (TLS state and a file descriptor each) to finished sites stayed open,
+    and the per-host entries grew with the number of sites. Here an idle connection is kept
+    ``OIT_HTTP_IDLE_TIMEOUT`` seconds (longer than any gap between two requests of one site:
+    AutoThrottle's maximum delay, the retry backoff), and the empty entries are dropped when a
+    site closes (signal ``crawler.items.site_closed``). What is fetched does not change; a
+    request after a longer gap opens a new connection.
+    """
+
+    def __init__(self, crawler, idle_timeout: float):
+        self.crawler = crawler
+        self.idle_timeout = idle_timeout
+        from scrapy import signals
+
+        crawler.signals.connect(self.apply, signal=signals.engine_started)
+        crawler.signals.connect(self.site_closed, signal=site_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        if not s.getbool("OIT_IDLE_CONNECTIONS_ENABLED", True):
+            raise NotConfigured("OIT_IDLE_CONNECTIONS_ENABLED is False")
+        return cls(crawler, s.getfloat("OIT_HTTP_IDLE_TIMEOUT", 60.0))
+
+    def pools(self) -> list:
+        """The connection pools of the loaded HTTP download handlers (Scrapy's and Playwright's)."""
+        handlers = getattr(getattr(getattr(self.crawler, "engine", None), "downloader", None), "handlers", None)
+        pools = []
+        for handler in (getattr(handlers, "_handlers", None) or {}).values():
+            pool = getattr(handler, "_pool", None)
+            if pool is not None and hasattr(pool, "cachedConnectionTimeout") and pool not in pools:
+                pools.append(pool)
+        return pools
+
+    def apply(self) -> None:
+        for pool in self.pools():
+            pool.cachedConnectionTimeout = self.idle_timeout
+
+    def site_closed(self, lao_id=None, hosts=()) -> None:
+        for pool in self.pools():
+            pool.cachedConnectionTimeout = self.idle_timeout    # a handler loaded lazily since
+            entries = getattr(pool, "_connections", None)
+            if isinstance(entries, dict):
+                for key in [k for k, v in entries.items() if not v]:   # no cached connection: no timer either
+                    del entries[key]

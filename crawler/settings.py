@@ -92,6 +92,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.middlewares.IdleConnectionsExtension": 500,
 }
 
 # --- OIT Watch components
@@ -118,7 +119,10 @@ OIT_OFFSITE_ENABLED = bool(_O.get("enabled", False))      # open OIT links to th
 OIT_OFFSITE_BUDGET = int(_O.get("budget_per_site", 0))    # off-site requests per site (crawler/offsite.py)
 OIT_EXTRACT_TIMEOUT = 30                    # seconds per document extraction
 OIT_EXTRACT_MEM_MB = 512
-OIT_ROBOTS_HOSTS = 4096                     # parsed robots.txt files kept (hosts of finished sites are forgotten)
+OIT_ROBOTS_HOSTS = 4096                     # parsed robots.txt files of hosts no site owns kept (a finished
+                                            # site's hosts are forgotten when it closes)
+OIT_IDLE_CONNECTIONS_ENABLED = True
+OIT_HTTP_IDLE_TIMEOUT = 60.0                # seconds an idle keep-alive connection is kept (Twisted: 240)
 OIT_EXTRACT_WORKERS = 2                     # document extractions at once (threads running pdftotext/office workers)
 OIT_DOC_EXTENSIONS = {"pdf": "pdf", "doc": "doc", "docx": "docx", "xls": "xls", "xlsx": "xlsx", "pptx": "pptx",
                       "ppt": "other", "odt": "other", "ods": "other", "rtf": "other"}

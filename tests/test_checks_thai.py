@@ -55,3 +55,27 @@ def test_fiscal_year_of_october_is_next_year():
 def test_lao_type_variants():
     assert "อบต." in lao_type_variants("องค์การบริหารส่วนตำบล")
     assert "เทศบาลตำบล" in lao_type_variants("ทต.")
+
+
+def test_text_memo_holds_one_site_at_a_time():
+    """normalise()/squash() and code_in() memoise texts while a site is judged; check_site()
+    empties the memos first, so a national crawl's check worker does not keep every site's texts."""
+    from checks import thai
+    from checks.engine import check_site
+    from checks_cases import DEFAULT_AS_OF, build_evidence
+
+    from checks import locate
+    from checks.catalog import load_catalog
+
+    earlier = "ข้อความของเว็บไซต์อื่น ปี 2560 ที่ตรวจไปแล้ว O1"
+    assert squash(earlier) == normalise(earlier).replace(" ", "")
+    assert locate.code_in(earlier, load_catalog(2565)) == ["O1"]
+    assert earlier in thai._NORM_CACHE and earlier in thai._SQUASH_CACHE and (2565, earlier) in locate._CODE_CACHE
+    report = check_site(build_evidence({"site": "ita_table"}), 2565, DEFAULT_AS_OF)
+    assert report.items                                   # the site was judged, its texts memoised ...
+    assert earlier not in thai._NORM_CACHE and earlier not in thai._SQUASH_CACHE   # ... not the other's
+    assert (2565, earlier) not in locate._CODE_CACHE
+    assert thai._NORM_CACHE and locate._CODE_CACHE
+    thai.forget_site_texts()
+    assert not thai._NORM_CACHE and not thai._SQUASH_CACHE and thai._cache_chars == [0, 0]
+    assert normalise(earlier) == normalise(earlier.replace("2560", "๒๕๖๐"))   # same answers after forgetting

@@ -232,3 +232,74 @@ def test_robots_txt_state_is_bounded_whatever_the_number_of_sites():
     assert len(mw._parsers) == 64
     assert mw._parsers["busy.go.th"] is pending
     assert "h199.go.th" in mw._parsers and "h0.go.th" not in mw._parsers
+
+
+def test_robots_txt_of_a_finished_site_is_forgotten():
+    """When the spider drops a site (signal site_closed) the parsed robots.txt of its hosts goes,
+    whatever the port or case of the netloc; other hosts and a robots.txt being fetched stay."""
+    from twisted.internet.defer import Deferred
+
+    from crawler.items import site_closed
+
+    mw = _robots_mw()
+    pending = Deferred()
+    mw._parsers.update({"x.go.th": object(), "WWW.X.GO.TH:8080": object(), "other.go.th": object(),
+                        "www.x.go.th": pending})
+    mw._timed_out.update({"x.go.th:443": "timeout", "other.go.th": "timeout"})
+    mw.crawler.signals.send_catch_log(site_closed, lao_id="X", hosts=frozenset(host_variants("https://x.go.th/")))
+    assert set(mw._parsers) == {"other.go.th", "www.x.go.th"} and mw._parsers["www.x.go.th"] is pending
+    assert set(mw._timed_out) == {"other.go.th"}
+
+
+def test_spider_drops_a_finished_site_and_tells_the_per_host_components():
+    """A site's state leaves the spider when it finishes: its SiteState, the text memo of the
+    old-year test, and (through site_closed) the per-host state of other components."""
+    from scrapy.utils.test import get_crawler
+
+    from checks import thai
+    from crawler import faults
+    from crawler.items import SiteFinished, site_closed
+    from crawler.spiders.lao import SiteState
+
+    crawler = get_crawler(LaoSpider)
+    spider = LaoSpider.from_crawler(crawler, sites=[{"lao_id": "X", "url": "https://x.go.th/"}])
+    closed = []
+    crawler.signals.connect(lambda lao_id, hosts: closed.append((lao_id, hosts)), signal=site_closed, weak=False)
+    site = SiteState(row=spider.rows[0], trap=faults.TrapDetector(), trap_relevant=faults.TrapDetector())
+    site.hosts = host_variants("https://x.go.th/")
+    site.inflight = 1
+    spider.sites["X"] = site
+    assert spider._score("ข่าว ปี 2550", "https://x.go.th/news", False, 1)   # fills the text memo
+    assert thai._NORM_CACHE
+    out = spider._settle(site, [])
+    assert [type(x) for x in out] == [SiteFinished]
+    assert "X" not in spider.sites and not thai._NORM_CACHE
+    assert closed == [("X", frozenset({"x.go.th", "www.x.go.th"}))]
+
+
+def test_idle_connections_are_not_kept_for_finished_sites():
+    """Idle keep-alive connections live OIT_HTTP_IDLE_TIMEOUT s, not Twisted's 240 s, and the pool's
+    empty per-host entries go when a site closes (a connection still cached stays)."""
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+    from twisted.internet.testing import MemoryReactorClock
+    from twisted.web.client import HTTPConnectionPool
+
+    from crawler.items import site_closed
+    from crawler.middlewares import IdleConnectionsExtension
+
+    crawler = get_crawler(settings_dict={"OIT_HTTP_IDLE_TIMEOUT": 45})
+    pool = HTTPConnectionPool(MemoryReactorClock())
+    assert pool.cachedConnectionTimeout == 240
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(handlers=SimpleNamespace(
+        _handlers={"http": SimpleNamespace(_pool=pool), "https": SimpleNamespace(_pool=pool), "data": object()})))
+    ext = IdleConnectionsExtension.from_crawler(crawler)
+    ext.apply()                                      # on engine_started
+    assert pool.cachedConnectionTimeout == 45 and ext.pools() == [pool]
+    cached = object()
+    pool._connections.update({("https", b"x.go.th", 443): [], ("https", b"y.go.th", 443): [cached]})
+    crawler.signals.send_catch_log(site_closed, lao_id="X", hosts=frozenset({"x.go.th", "www.x.go.th"}))
+    assert pool._connections == {("https", b"y.go.th", 443): [cached]}
+    with pytest.raises(NotConfigured):
+        IdleConnectionsExtension.from_crawler(get_crawler(settings_dict={"OIT_IDLE_CONNECTIONS_ENABLED": False}))

@@ -31,13 +31,13 @@ import scrapy
 from scrapy.exceptions import NotConfigured
 
 from checks.evidence import Document, Link, Page
-from checks.thai import year_evidence
+from checks.thai import forget_site_texts, year_evidence
 from crawler import faults
 from crawler import offsite as offsite_rules
 from crawler.adapters import ADAPTERS, get_adapter
 from crawler.extract import OcrBudget, extract_document_async, ocr_pending, set_max_workers
 from crawler.fingerprint import fingerprint
-from crawler.items import DocumentEvidence, LinkEvidence, PageEvidence, SiteFinished, SiteStarted
+from crawler.items import DocumentEvidence, LinkEvidence, PageEvidence, SiteFinished, SiteStarted, site_closed
 from crawler.middlewares import classify_failure, classify_response
 from crawler.parse import parse_page
 
@@ -296,7 +296,13 @@ class LaoSpider(scrapy.Spider):
                            lao_id, reason, site.inflight, len(site.frontier))
 
     def _release(self, site: SiteState) -> None:
+        """Drop a finished site's state, and have the components keeping per-host or per-text memos
+        forget it, so memory stays flat however many sites the crawl has."""
         self.sites.pop(site.row.lao_id, None)
+        forget_site_texts()     # link texts normalised for the old-year test (_only_old_years)
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.signals.send_catch_log(site_closed, lao_id=site.row.lao_id, hosts=frozenset(site.hosts))
         if self._slot_free is not None:
             self._slot_free.set()
 
