@@ -216,7 +216,14 @@ class GoogleServices:
         name = self.file_name(site, plan)
         disposition = (f'attachment; filename="{stable_hash(name, n=10)}.{ext}"; '
                        f"filename*=UTF-8''{quote(name, safe='')}")
-        head = [("Content-Type", docbuild.MIME[ext]), ("Content-Disposition", disposition)]
+        return self._file_bytes(method, site, plan, fid, ext, docbuild.MIME[ext], disposition)
+
+    @staticmethod
+    def _file_bytes(method: str, site, plan, fid: str, ext: str, mime: str, disposition: str) -> SimResponse:
+        """A Drive file's bytes (or HEAD), as the download and the API both answer them: the site's
+        document under the file's own Content-Type and disposition, marked cacheable (the world's
+        LRU adds ETag/Last-Modified and answers 304)."""
+        head = [("Content-Type", mime), ("Content-Disposition", disposition)]
         if method.upper() == "HEAD":
             return SimResponse(200, head + _SERVER, b"")
         resp = site.doc_response(plan.code, ext, f"drive/{fid}.{ext}")
@@ -249,13 +256,7 @@ class GoogleServices:
                 meta = {k: v for k, v in meta.items() if k in fields}
             return SimResponse(200, [("Content-Type", "application/json; charset=UTF-8"), *_SERVER],
                                json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
-        head = [("Content-Type", mime), ("Content-Disposition", "attachment")]
-        if method.upper() == "HEAD":
-            return SimResponse(200, head + _SERVER, b"")
-        resp = site.doc_response(plan.code, ext, f"drive/{fid}.{ext}")
-        out = SimResponse(200, head + [h for h in resp.headers if h[0].lower() != "content-type"] + _SERVER, resp.body)
-        out._cacheable = True  # noqa: SLF001 - read by GeneratedWorld's LRU
-        return out
+        return self._file_bytes(method, site, plan, fid, ext, mime, "attachment")
 
     # ------------------------------------------------------------------ Forms
     def _form(self, url: str, fid: str, action: str, headers: dict[str, str]) -> SimResponse:
