@@ -4,6 +4,7 @@ Served from memory by a threading HTTP server; counts requests and 304 answers p
 """
 from __future__ import annotations
 
+import csv
 import threading
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -109,3 +110,12 @@ def write_registry(path, rows: list[tuple[str, str]]) -> None:
         fh.write(REGISTRY_HEADER)
         for lao_id, url in rows:
             fh.write(f"{lao_id},TAO,อบต.,ทดสอบ,Test,49,4901,490103,{url},,,,,\n")
+
+
+def write_registry_rows(path, rows: list[dict]):
+    """Registry rows as they are (the shipped registry's own rows, a simulated world's), as a CSV file."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

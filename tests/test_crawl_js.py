@@ -17,6 +17,7 @@ import pytest
 
 from oitwatch.paths import DEFAULT_LAOS
 from oitwatch.store import Store
+from tests.crawl_site import write_registry_rows
 
 YEAR, AS_OF = "2565", "2022-04-30"
 
@@ -50,11 +51,7 @@ def test_script_built_ita_links_of_a_js_shell_site_reach_the_evidence(sim_proxy,
 
     world = mukdahan_world()   # the same deterministic world the proxy serves
     row = _jsinject_row(world)
-    registry = tmp_path / "laos.csv"
-    with open(registry, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
+    registry = write_registry_rows(tmp_path / "laos.csv", [row])
     proc = run_command.oit("crawl", "--registry", registry, "--proxy", sim_proxy.url, "--allow-private", "--fast",
                            "--data-dir", tmp_path / "data", "--year", YEAR, "--as-of", AS_OF, "--no-check",
                            "--max-pages", "6", "--max-docs", "1", timeout=90)

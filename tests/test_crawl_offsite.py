@@ -15,6 +15,7 @@ import pytest
 
 from oitwatch.paths import DEFAULT_LAOS
 from oitwatch.store import Store
+from tests.crawl_site import write_registry_rows
 
 YEAR, AS_OF = "2565", "2022-04-30"
 
@@ -35,11 +36,7 @@ def _drive_site(world) -> tuple[dict, dict[str, dict]]:
 
 
 def _crawl(run_command, tmp_path, proxy, row) -> object:
-    registry = tmp_path / "laos.csv"
-    with open(registry, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
+    registry = write_registry_rows(tmp_path / "laos.csv", [row])
     proc = run_command.oit("crawl", "--registry", registry, "--proxy", proxy, "--allow-private", "--fast", "--no-js",
                            "--data-dir", tmp_path / "data", "--year", YEAR, "--as-of", AS_OF, "--no-check",
                            "--max-pages", "40", "--max-docs", "4", timeout=150)
@@ -120,11 +117,7 @@ def test_with_an_api_key_the_drive_pdf_is_read_through_the_drive_api_and_the_key
     row, labels = _drive_site(world)
     env = {"OIT_GOOGLE_API_KEY": SIM_KEY}
     proc_env = dict(env, OIT_DATA_DIR=str(tmp_path / "data"))
-    registry = tmp_path / "laos.csv"
-    with open(registry, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
+    registry = write_registry_rows(tmp_path / "laos.csv", [row])
     proc = run_command.oit("crawl", "--registry", registry, "--proxy", sim_proxy.url, "--allow-private", "--fast",
                            "--no-js", "--data-dir", tmp_path / "data", "--year", YEAR, "--as-of", AS_OF,
                            "--max-pages", "40", "--max-docs", "4", env=proc_env, timeout=200)
@@ -183,11 +176,7 @@ def test_a_later_crawl_with_an_api_key_reuses_an_unchanged_drive_file_after_a_30
     from oitsim.generator import mukdahan_world
 
     row, labels = _drive_site(mukdahan_world())
-    registry = tmp_path / "laos.csv"
-    with open(registry, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
+    registry = write_registry_rows(tmp_path / "laos.csv", [row])
     env = {"OIT_GOOGLE_API_KEY": SIM_KEY, "OIT_DATA_DIR": str(tmp_path / "data")}
     for _night in range(2):
         proc = run_command.oit("crawl", "--registry", registry, "--proxy", sim_proxy.url, "--allow-private",

@@ -7,7 +7,6 @@ the test can see what reached it.
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from oitsim.faults import FAULT_KINDS, PARKED_HOST, fault_registry_rows, fault_world
+from tests.crawl_site import write_registry_rows
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CRAWL_TIMEOUT_S = 240
@@ -58,14 +58,6 @@ print(json.dumps({"run_id": run_id, "finish_reason": stats.get("finish_reason")}
 """ % {"year": YEAR, "as_of": AS_OF}
 
 
-def write_registry(path: Path, rows: list[dict]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def run_driver(argv: list[str], timeout: float, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     proc = subprocess.Popen([sys.executable, "-c", DRIVER, *argv], cwd=cwd, env=env, text=True,
@@ -91,7 +83,7 @@ def fault_crawl(tmp_path_factory):
     fault_module._warm()  # the big bodies exist before the crawl starts
     server = SimServer(world, ca_dir=tmp / "ca", hang_cap_s=20, drip_cap_s=20)
     proxy, _ca = server.start_in_thread()
-    registry = write_registry(tmp / "laos.csv", fault_registry_rows())
+    registry = write_registry_rows(tmp / "laos.csv", fault_registry_rows())
     log = tmp / "crawl.log"
     workdir = tmp / "cwd"
     workdir.mkdir()
