@@ -126,6 +126,11 @@ def _http_problem(response) -> str | None:
     return None
 
 
+def _not_modified(response) -> bool:
+    """A 304 answer to our own conditional request: the store holds the document, unchanged since."""
+    return response.status == 304 and bool(response.meta.get("oit_validators"))
+
+
 def url_extension(url: str) -> str:
     suffix = PurePosixPath(unquote(urlsplit(url).path)).suffix
     return suffix[1:].lower() if suffix else ""
@@ -429,7 +434,7 @@ class LaoSpider(scrapy.Spider):
         out: list = []
         try:
             kind = self._response_doc_kind(response)
-            if response.status == 304 and response.meta.get("oit_validators"):
+            if _not_modified(response):
                 # a link without a document extension that answered a document before, unchanged since
                 site.docs_issued += 1
                 await self._document(site, response, kind or "other", out)
@@ -693,7 +698,7 @@ class LaoSpider(scrapy.Spider):
         try:
             kind = self._response_doc_kind(response)
             meta = response.meta
-            if response.status == 304 and meta.get("oit_validators"):
+            if _not_modified(response):
                 # unchanged since the store's copy (a conditional request): reused, as on the site
                 await self._document(site, response, kind or "other", out)
             elif kind and response.status < 300:
@@ -736,7 +741,7 @@ class LaoSpider(scrapy.Spider):
         store = self.store
         validators = meta.get("oit_validators")
         reused = False
-        if response.status == 304 and validators:
+        if _not_modified(response):
             blob = store.blob(validators["sha256"])
             doc = Document(url=url, status=200, kind=validators.get("kind") or kind, size=validators.get("size") or 0,
                            sha256=validators["sha256"], text=blob["text"] if blob else None,
