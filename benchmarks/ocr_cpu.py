@@ -115,7 +115,6 @@ def main(argv=None) -> int:
 
     from dataclasses import replace
 
-    from crawler import extract
     from crawler.extract import OcrBudget, extract_document, ocr_policy, ocr_usage, shutdown_workers
 
     policy = replace(ocr_policy(), pages=1, max_per_site=args.docs + 1, timeout_s=120.0)
