@@ -271,26 +271,32 @@ def test_docx_xlsx_workers_are_reused_and_replaced_after_a_timeout():
     assert extract._POOL._idle == {}
 
 
-def test_docx_worker_ends_when_its_caller_is_killed(tmp_path):
+def assert_workers_end_with_their_caller(code: str, status: str, what: str = "worker") -> None:
+    """Run `code` (it prints one extraction's status, then sleeps) in a caller process; its idle
+    workers must be alive while it lives and end once it is killed (EOF on their stdin)."""
     import signal
     import subprocess
     import sys
 
-    code = ("from crawler import extract\n"
-            "from oitsim.docs import docx_bytes\n"
-            "print(extract.extract_document(docx_bytes('t', ['x']), 'docx').status, flush=True)\n"
-            "import time; time.sleep(60)\n")
     env = dict(os.environ, PYTHONPATH=str(Path(extract.__file__).resolve().parent.parent))
-    caller = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
-    assert caller.stdout.readline().strip() == "ok"
+    caller = subprocess.Popen([sys.executable, "-c", code + "import time; time.sleep(60)\n"], env=env,
+                              stdout=subprocess.PIPE, text=True)
+    assert caller.stdout.readline().strip() == status
     workers = _descendants(caller.pid)
-    assert workers
+    assert workers, f"the idle {what} is kept for the next document"
     caller.send_signal(signal.SIGKILL)
     caller.wait(timeout=10)
     started = time.monotonic()
     while _alive(workers) and time.monotonic() - started < 10:
         time.sleep(0.05)
-    assert not _alive(workers), "an idle worker outlived its killed caller"
+    assert not _alive(workers), f"an idle {what} outlived its killed caller"
+
+
+def test_docx_worker_ends_when_its_caller_is_killed(tmp_path):
+    assert_workers_end_with_their_caller(
+        "from crawler import extract\n"
+        "from oitsim.docs import docx_bytes\n"
+        "print(extract.extract_document(docx_bytes('t', ['x']), 'docx').status, flush=True)\n", "ok")
 
 
 def test_pdf_tool_runs_under_its_limits(tmp_path, monkeypatch):

@@ -402,24 +402,10 @@ def test_a_stored_scan_is_not_ocrd_again_and_an_unocrd_one_is_ocrd_once(tesserac
 
 
 def test_the_ocr_worker_ends_when_its_caller_is_killed(tesseract):
-    import signal
-    import subprocess
+    from tests.test_extract import assert_workers_end_with_their_caller
 
-    from tests.test_extract import _alive, _descendants
-
-    code = ("from crawler.extract import OcrBudget, OcrPolicy, extract_document\n"
-            "from oitsim.docs import pdf_scanned\n"
-            f"res = extract_document(pdf_scanned({TITLE!r}, []), 'pdf', ocr=OcrBudget(OcrPolicy(pages=1, timeout_s=90)))\n"
-            "print(res.status, flush=True)\n"
-            "import time; time.sleep(60)\n")
-    env = dict(os.environ, PYTHONPATH=str(Path(extract.__file__).resolve().parent.parent))
-    caller = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
-    assert caller.stdout.readline().strip() == "ocr"
-    workers = _descendants(caller.pid)
-    assert workers, "the idle OCR worker is kept for the next scan"
-    caller.send_signal(signal.SIGKILL)
-    caller.wait(timeout=10)
-    started = time.monotonic()
-    while _alive(workers) and time.monotonic() - started < 10:
-        time.sleep(0.05)
-    assert not _alive(workers), "an idle OCR worker outlived its killed caller"
+    assert_workers_end_with_their_caller(
+        "from crawler.extract import OcrBudget, OcrPolicy, extract_document\n"
+        "from oitsim.docs import pdf_scanned\n"
+        f"res = extract_document(pdf_scanned({TITLE!r}, []), 'pdf', ocr=OcrBudget(OcrPolicy(pages=1, timeout_s=90)))\n"
+        "print(res.status, flush=True)\n", "ocr", what="OCR worker")
